@@ -1,0 +1,38 @@
+import { Kysely, PostgresDialect } from 'kysely';
+import type { Database } from './schema.js';
+import { PGliteDialect } from './pglite-dialect.js';
+
+export type Db = Kysely<Database>;
+
+export interface DatabaseHandle {
+  db: Db;
+  engine: 'pglite' | 'postgres';
+  close(): Promise<void>;
+}
+
+const INT8 = 20;
+const NUMERIC = 1700;
+
+/** PostgreSQL server via node-postgres. int8 comes back as a number on both engines. */
+export async function openPostgres(url: string, poolSize = 10): Promise<DatabaseHandle> {
+  const pg = await import('pg');
+  const types = pg.default.types;
+  const pool = new pg.default.Pool({ connectionString: url, max: poolSize, types: {
+    getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+      oid === INT8 || oid === NUMERIC ? Number : types.getTypeParser(oid, format as 'text')) as typeof types.getTypeParser,
+  } });
+  // An idle client's error (server restart) must not crash the process; the pool replaces it.
+  pool.on('error', () => {});
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return { db, engine: 'postgres', close: () => db.destroy() };
+}
+
+/** Embedded PGlite; dataDir null keeps everything in memory (tests). Loaded only when used. */
+export async function openPGlite(dataDir: string | null): Promise<DatabaseHandle> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  const parsers = { [INT8]: Number, [NUMERIC]: Number };
+  const pglite = dataDir === null ? new PGlite({ parsers }) : new PGlite(dataDir, { parsers });
+  await pglite.waitReady;
+  const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+  return { db, engine: 'pglite', close: () => db.destroy() };
+}

@@ -1,0 +1,23 @@
+import { Command } from 'commander';
+import type { Config } from '../../composition/config.js';
+import { buildServices, openDatabase } from '../../composition/root.js';
+
+export function apiKeysCommand(config: () => Config): Command {
+  const keys = new Command('api-keys').description('Manage API keys');
+  keys.command('create').description('Create an API key acting for the workspace owner; prints it once')
+    .requiredOption('--workspace <id>', 'workspace id (see GET /api/v1/me)')
+    .requiredOption('--scopes <list>', 'comma-separated: links:read,links:write,analytics:read,domains:write,webhooks:read,webhooks:write,workspace:admin')
+    .option('--name <name>', 'a label for the key')
+    .action(async (opts: { workspace: string; scopes: string; name?: string }) => {
+      const handle = await openDatabase(config());
+      try {
+        const scopes = opts.scopes.split(',').map((s) => s.trim()).filter(Boolean);
+        const created = await buildServices(config(), handle).apiKeys.createForWorkspace(opts.workspace, { name: opts.name, scopes });
+        process.stdout.write(`${created.key}\n`);
+        process.stderr.write(`created ${created.apiKey.id} (${created.apiKey.scopes.join(',')}); the key is not shown again\n`);
+      } finally {
+        await handle.close();
+      }
+    });
+  return keys;
+}

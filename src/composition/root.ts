@@ -1,0 +1,135 @@
+import { sql } from 'kysely';
+import type { FastifyInstance } from 'fastify';
+import { ApiKeyService } from '../core/api-keys/api-key-service.js';
+import { AccountService } from '../core/auth/account-service.js';
+import { SessionActorResolver } from '../core/auth/actor-resolver.js';
+import { bootstrap, type BootstrapResult } from '../core/bootstrap/bootstrap.js';
+import { HostPolicy } from '../core/domains/host-policy.js';
+import { IdempotencyService } from '../core/idempotency/idempotency-service.js';
+import { LinkService } from '../core/links/link-service.js';
+import type { RedirectInvalidation } from '../core/links/ports.js';
+import { RedirectResolver } from '../core/redirect/redirect-resolver.js';
+import { Argon2Hasher } from '../adapters/crypto/argon2-hasher.js';
+import { SqlClickCounter } from '../adapters/db/click-counter.sql.js';
+import { openPGlite, openPostgres, type DatabaseHandle } from '../adapters/db/database.js';
+import { migrate } from '../adapters/db/migrator.js';
+import { SqlApiKeyRepository } from '../adapters/db/repositories/api-key-repository.sql.js';
+import { SqlDomainDirectory } from '../adapters/db/repositories/domain-directory.sql.js';
+import { SqlIdempotencyStore } from '../adapters/db/repositories/idempotency-store.sql.js';
+import { SqlLinkRepository } from '../adapters/db/repositories/link-repository.sql.js';
+import { SqlSessionRepository } from '../adapters/db/repositories/session-repository.sql.js';
+import { SqlUserRepository } from '../adapters/db/repositories/user-repository.sql.js';
+import { MemoryRateLimiter } from '../adapters/limits/rate-limiter.memory.js';
+import { MemoryRedirectCache } from '../adapters/redirect/redirect-cache.memory.js';
+import { buildApp } from '../http/app.js';
+import { LinkPresenter } from '../http/link-presenter.js';
+import { createGuard } from '../http/plugins/auth.js';
+import { RedirectHandler } from '../http/redirect/redirect-handler.js';
+import type { Config } from './config.js';
+import { MIGRATIONS_DIR } from './paths.js';
+
+export type Role = 'all' | 'api' | 'redirect' | 'worker';
+
+export interface CoreServices {
+  handle: DatabaseHandle;
+  accounts: AccountService;
+  apiKeys: ApiKeyService;
+  links: LinkService;
+  users: SqlUserRepository;
+}
+
+export interface Curt extends CoreServices {
+  app: FastifyInstance;
+  bootstrapped: BootstrapResult | null;
+  close(): Promise<void>;
+}
+
+/** The one place that turns configuration into a database handle. */
+export async function openDatabase(config: Config): Promise<DatabaseHandle> {
+  const handle = config.databaseUrl ? await openPostgres(config.databaseUrl) : await openPGlite(config.dataDir);
+  await migrate(handle.db, MIGRATIONS_DIR);
+  return handle;
+}
+
+/** Services without HTTP: what the CLI's commands use. */
+export function buildServices(config: Config, handle: DatabaseHandle, invalidation: RedirectInvalidation = { invalidate: () => {} }): CoreServices {
+  const { db } = handle;
+  const hasher = new Argon2Hasher();
+  const users = new SqlUserRepository(db);
+  const accounts = new AccountService({
+    users, sessions: new SqlSessionRepository(db), hasher, signup: config.signup,
+    loginFailures: new MemoryRateLimiter('login-account', 10, 15 * 60),
+  });
+  const apiKeys = new ApiKeyService(new SqlApiKeyRepository(db));
+  const hosts = new HostPolicy(config.baseUrl.host, new SqlDomainDirectory(db));
+  const links = new LinkService(new SqlLinkRepository(db), hosts, hasher, invalidation);
+  return { handle, accounts, apiKeys, links, users };
+}
+
+export interface CurtOptions {
+  role?: Role;
+  /** Tests pass their own database; otherwise it is opened from config. */
+  database?: DatabaseHandle;
+  clickFlushMs?: number;
+}
+
+export async function createCurt(config: Config, options: CurtOptions = {}): Promise<Curt> {
+  const role = options.role ?? 'all';
+  const handle = options.database ?? (await openDatabase(config));
+  const cache = new MemoryRedirectCache();
+  const counter = new SqlClickCounter(handle.db, options.clickFlushMs ?? 1000);
+  const linkRepository = new SqlLinkRepository(handle.db);
+  const resolver = new RedirectResolver(cache, linkRepository, counter);
+  const services = buildServices(config, handle, {
+    invalidate: (domain: string, slug: string) => { cache.invalidate(domain, slug); resolver.invalidated(); },
+  });
+  const hasher = new Argon2Hasher();
+  const customHosts = new Set((await handle.db.selectFrom('domains').select('host').execute()).map((d) => d.host.toLowerCase()));
+  const defaultHost = config.baseUrl.host;
+  const domainFor = (host: string | undefined) => {
+    if (host === undefined || host === defaultHost) return '';
+    const name = host.toLowerCase().replace(/:\d+$/, '');
+    return customHosts.has(name) ? name : '';
+  };
+
+  const bootstrapped = role === 'all' || role === 'api'
+    ? await bootstrap(services.accounts, services.users, services.apiKeys, `admin@${config.baseUrl.hostname}`, config.initialApiKey)
+    : null;
+
+  const app = await buildApp({
+    logLevel: config.logLevel,
+    trustProxy: config.trustProxy,
+    serveApi: role === 'all' || role === 'api',
+    serveRedirects: role === 'all' || role === 'redirect',
+    idempotency: new IdempotencyService(new SqlIdempotencyStore(handle.db)),
+    routes: {
+      guard: createGuard({ accounts: services.accounts, apiKeys: services.apiKeys, sessionActors: new SessionActorResolver(services.users), baseUrl: config.baseUrl }),
+      baseUrl: config.baseUrl,
+      secureCookies: config.baseUrl.protocol === 'https:',
+      accounts: services.accounts,
+      apiKeys: services.apiKeys,
+      links: services.links,
+      presenter: new LinkPresenter(config.baseUrl),
+      authIpLimiter: new MemoryRateLimiter('auth', 10, 60),
+      ready: async () => { await sql`select 1`.execute(handle.db); },
+    },
+    redirects: (fastify) => ({
+      handler: new RedirectHandler({ resolver, baseUrl: config.baseUrl, domainFor, log: fastify.log }),
+      password: { resolver, hasher, domainFor, attempts: new MemoryRateLimiter('link-password', 10, 60) },
+    }),
+  });
+  counter.start();
+
+  let closing: Promise<void> | null = null;
+  return {
+    ...services, app, bootstrapped,
+    close: () => {
+      closing ??= (async () => {
+        await app.close();
+        await counter.close();
+        if (!options.database) await handle.close();
+      })();
+      return closing;
+    },
+  };
+}

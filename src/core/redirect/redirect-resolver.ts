@@ -1,0 +1,58 @@
+import type { Link } from '../links/link.js';
+import type { ClickCounter } from './ports.js';
+import { toRedirectTarget, type RedirectTarget } from './redirect-target.js';
+
+/** The hot path's view of a cache: undefined is "not cached", null is "known missing". */
+export interface RedirectCache {
+  get(key: string): RedirectTarget | null | undefined;
+  set(key: string, target: RedirectTarget | null): void;
+}
+
+export interface SlugLookup {
+  findBySlug(domain: string, slug: string): Promise<Link | null>;
+}
+
+/**
+ * Finds the target for domain+slug: from the cache synchronously when it can, else one
+ * database read shared by concurrent requests for the same key. A load that raced with
+ * an invalidation is served but not cached, so the cache never keeps a stale link.
+ */
+export class RedirectResolver {
+  private readonly loading = new Map<string, Promise<RedirectTarget | null>>();
+  private epoch = 0;
+
+  constructor(private readonly cache: RedirectCache, private readonly links: SlugLookup, private readonly counter: ClickCounter) {}
+
+  static key(domain: string, slug: string): string {
+    return `${domain}/${slug}`;
+  }
+
+  cached(key: string): RedirectTarget | null | undefined {
+    return this.cache.get(key);
+  }
+
+  load(domain: string, slug: string, key = RedirectResolver.key(domain, slug)): Promise<RedirectTarget | null> {
+    let pending = this.loading.get(key);
+    if (!pending) {
+      const started = this.epoch;
+      pending = this.links.findBySlug(domain, slug).then((link) => {
+        const target = link ? toRedirectTarget(link) : null;
+        if (target) target.clicks += this.counter.pending(target.linkId);
+        if (this.epoch === started) this.cache.set(key, target);
+        return target;
+      }).finally(() => this.loading.delete(key));
+      this.loading.set(key, pending);
+    }
+    return pending;
+  }
+
+  /** Call after the cache entry was dropped, so loads in flight do not re-insert old data. */
+  invalidated(): void {
+    this.epoch++;
+  }
+
+  countClick(target: RedirectTarget): void {
+    target.clicks++;
+    this.counter.record(target.linkId);
+  }
+}

@@ -1,0 +1,95 @@
+import type { Link, RedirectType, Rule, Variant } from '../links/link.js';
+import { UTM_KEYS } from '../links/link.js';
+
+/**
+ * What the redirect needs of a link, prepared once when it enters the cache so that
+ * serving it is string work only: the final destination (UTM applied) is precomputed,
+ * and so are the query keys it already has (a visitor's query may add, never replace).
+ */
+export interface RedirectTarget {
+  linkId: string;
+  workspaceId: string;
+  status: RedirectType;
+  url: string;
+  location: string;
+  /** Parameter names already in the destination; null when forwarding is off. */
+  ownKeys: ReadonlySet<string> | null;
+  /** Index of '#' in location, or -1: a forwarded query goes before the fragment. */
+  hashAt: number;
+  expiresAtMs: number;
+  expiredUrl: string | null;
+  maxClicks: number;
+  /** Clicks when loaded plus those served since: maxClicks is enforced from this. */
+  clicks: number;
+  passwordHash: string | null;
+  rules: Rule[];
+  variants: Variant[];
+  createdAt: Date;
+}
+
+export function toRedirectTarget(link: Link): RedirectTarget {
+  const location = withUtm(link.url, link.utm);
+  const hashAt = location.indexOf('#');
+  return {
+    linkId: link.id,
+    workspaceId: link.workspaceId,
+    status: link.redirectType,
+    url: link.url,
+    location,
+    ownKeys: link.forwardQuery ? new Set(new URL(location).searchParams.keys()) : null,
+    hashAt,
+    expiresAtMs: link.expiresAt ? link.expiresAt.getTime() : Number.POSITIVE_INFINITY,
+    expiredUrl: link.expiredUrl,
+    maxClicks: link.maxClicks ?? Number.POSITIVE_INFINITY,
+    clicks: link.clicks,
+    passwordHash: link.passwordHash,
+    rules: link.rules,
+    variants: link.variants,
+    createdAt: link.createdAt,
+  };
+}
+
+function withUtm(url: string, utm: Link['utm']): string {
+  if (Object.keys(utm).length === 0) return url;
+  const parsed = new URL(url);
+  for (const key of UTM_KEYS) {
+    const value = utm[key];
+    if (value !== undefined && !parsed.searchParams.has(`utm_${key}`)) parsed.searchParams.append(`utm_${key}`, value);
+  }
+  return parsed.href;
+}
+
+export function isExhausted(target: RedirectTarget, nowMs: number): boolean {
+  return target.expiresAtMs <= nowMs || target.clicks >= target.maxClicks;
+}
+
+const SAFE_PAIR = /^[A-Za-z0-9\-._~!$&'()*+,;=:@/?%]*$/;
+
+/**
+ * The Location for a visit with query string `query` (without '?'). Pairs whose name
+ * the destination already has are dropped; anything not already URL-safe is re-encoded
+ * so the header can never carry raw bytes.
+ */
+export function locationFor(target: RedirectTarget, query: string): string {
+  if (target.ownKeys === null || query === '') return target.location;
+  let added = '';
+  for (const pair of query.split('&')) {
+    if (pair === '') continue;
+    const eq = pair.indexOf('=');
+    const rawName = eq === -1 ? pair : pair.slice(0, eq);
+    let name: string;
+    try { name = decodeURIComponent(rawName.replace(/\+/g, ' ')); } catch { continue; }
+    if (target.ownKeys.has(name)) continue;
+    added += '&' + (SAFE_PAIR.test(pair) ? pair : reencode(pair, eq));
+  }
+  if (added === '') return target.location;
+  const base = target.hashAt === -1 ? target.location : target.location.slice(0, target.hashAt);
+  const fragment = target.hashAt === -1 ? '' : target.location.slice(target.hashAt);
+  const joiner = base.includes('?') ? (base.endsWith('?') || base.endsWith('&') ? '' : '&') : '?';
+  return base + joiner + added.slice(1) + fragment;
+}
+
+function reencode(pair: string, eq: number): string {
+  const part = (s: string) => { try { return encodeURIComponent(decodeURIComponent(s.replace(/\+/g, ' '))); } catch { return encodeURIComponent(s); } };
+  return eq === -1 ? part(pair) : `${part(pair.slice(0, eq))}=${part(pair.slice(eq + 1))}`;
+}

@@ -1,0 +1,94 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FastifyBaseLogger } from 'fastify';
+import { RESERVED_SEGMENTS } from '../../core/links/slug.js';
+import { isExhausted, locationFor, type RedirectTarget } from '../../core/redirect/redirect-target.js';
+import { RedirectResolver } from '../../core/redirect/redirect-resolver.js';
+import { problem } from '../problems.js';
+import { expiredPage, inspectPage, notFoundPage, passwordPage } from './pages.js';
+
+const SLUG_PATH = /^[A-Za-z0-9_-]+(?:\/[A-Za-z0-9_-]+)*$/;
+const CACHE_CONTROL = 'private, max-age=0';
+const HTML_HEADERS = {
+  'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': CACHE_CONTROL, 'X-Content-Type-Options': 'nosniff',
+  'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+};
+
+export interface RedirectHandlerDeps {
+  resolver: RedirectResolver;
+  baseUrl: URL;
+  /** The stored domain for a Host header: a registered custom domain, else '' (default). */
+  domainFor(host: string | undefined): string;
+  log: FastifyBaseLogger;
+}
+
+/**
+ * The hot path, in front of Fastify: GET/HEAD /{slug} served from the in-process cache
+ * with no routing, hooks or per-request logging. Returns false for anything that is not
+ * a slug, which then goes to Fastify.
+ */
+export class RedirectHandler {
+  constructor(private readonly deps: RedirectHandlerDeps) {}
+
+  handle(req: IncomingMessage, res: ServerResponse): boolean {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    let path = q === -1 ? url.slice(1) : url.slice(1, q);
+    const inspect = path.endsWith('+');
+    if (inspect) path = path.slice(0, -1);
+    if (!SLUG_PATH.test(path) || path.length > 190) return false;
+    const slash = path.indexOf('/');
+    if (RESERVED_SEGMENTS.has((slash === -1 ? path : path.slice(0, slash)).toLowerCase())) return false;
+
+    const domain = this.deps.domainFor(req.headers.host);
+    const key = RedirectResolver.key(domain, path);
+    const query = q === -1 ? '' : url.slice(q + 1);
+    const cached = this.deps.resolver.cached(key);
+    if (cached !== undefined) {
+      this.respond(req, res, cached, domain, path, query, inspect);
+    } else {
+      this.deps.resolver.load(domain, path, key).then(
+        (target) => this.respond(req, res, target, domain, path, query, inspect),
+        (error: unknown) => {
+          this.deps.log.error({ err: error }, 'redirect lookup failed');
+          this.send(req, res, 503, 'unavailable', 'the link store is unreachable; try again shortly', null, { 'Retry-After': '5' });
+        },
+      );
+    }
+    return true;
+  }
+
+  private respond(req: IncomingMessage, res: ServerResponse, target: RedirectTarget | null, domain: string, slug: string, query: string, inspect: boolean): void {
+    if (target === null) return this.send(req, res, 404, 'not-found', 'no link with this slug', notFoundPage);
+    if (inspect) {
+      const shortUrl = `${domain === '' ? this.deps.baseUrl.origin : `https://${domain}`}/${slug}`;
+      return this.html(req, res, 200, inspectPage(shortUrl, target.url, target.createdAt, target.passwordHash !== null));
+    }
+    if (isExhausted(target, Date.now())) {
+      if (target.expiredUrl) return this.redirect(res, 302, target.expiredUrl);
+      return this.send(req, res, 410, 'link-expired', 'this link has expired', expiredPage);
+    }
+    if (target.passwordHash !== null) return this.html(req, res, 401, passwordPage(slug, false));
+    this.redirect(res, target.status, locationFor(target, query));
+    if (req.method === 'GET') this.deps.resolver.countClick(target);
+  }
+
+  private redirect(res: ServerResponse, status: number, location: string): void {
+    res.writeHead(status, ['Location', location, 'Cache-Control', CACHE_CONTROL, 'Content-Length', '0']);
+    res.end();
+  }
+
+  /** HTML for browsers, problem+json for API clients (Accept: application/json). */
+  private send(req: IncomingMessage, res: ServerResponse, status: number, code: 'not-found' | 'link-expired' | 'unavailable', detail: string,
+    htmlPage: (() => string) | null, extra: Record<string, string> = {}): void {
+    const wantsJson = htmlPage === null || (req.headers.accept ?? '').includes('json');
+    if (!wantsJson) return this.html(req, res, status, htmlPage(), extra);
+    const body = JSON.stringify(problem(this.deps.baseUrl.origin, code, detail));
+    res.writeHead(status, { 'Content-Type': 'application/problem+json', 'Content-Length': Buffer.byteLength(body), 'Cache-Control': CACHE_CONTROL, ...extra });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  }
+
+  html(req: IncomingMessage, res: ServerResponse, status: number, body: string, extra: Record<string, string> = {}): void {
+    res.writeHead(status, { ...HTML_HEADERS, 'Content-Length': Buffer.byteLength(body), ...extra });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  }
+}

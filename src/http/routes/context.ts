@@ -1,0 +1,28 @@
+import type { FastifyRequest } from 'fastify';
+import type { ApiKeyService } from '../../core/api-keys/api-key-service.js';
+import type { AccountService } from '../../core/auth/account-service.js';
+import type { Actor } from '../../core/auth/actor.js';
+import type { RateLimiter } from '../../core/auth/ports.js';
+import { DomainError } from '../../core/errors.js';
+import type { LinkService } from '../../core/links/link-service.js';
+import type { LinkPresenter } from '../link-presenter.js';
+import type { Guard } from '../plugins/auth.js';
+
+/** What route plugins receive from the composition root. */
+export interface RouteContext {
+  guard: Guard;
+  baseUrl: URL;
+  secureCookies: boolean;
+  accounts: AccountService;
+  apiKeys: ApiKeyService;
+  links: LinkService;
+  presenter: LinkPresenter;
+  authIpLimiter: RateLimiter;
+  ready: () => Promise<void>;
+}
+
+/** The guard has run on every route that calls this. */
+export function actorOf(request: FastifyRequest): Actor {
+  if (!request.actor) throw new DomainError('unauthorized', 'authentication required');
+  return request.actor;
+}
