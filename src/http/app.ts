@@ -50,14 +50,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     }),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  // The API speaks JSON only: drop Fastify's default text/plain parser so such bodies get 415.
+  app.removeContentTypeParser('text/plain');
   app.decorateRequest('actor', null);
   app.addHook('onRequest', async (request, reply) => { reply.header('X-Request-Id', request.id); });
   for (const schema of [ProblemSchema, LinkSchema, RuleSchema, VariantSchema, UtmSchema, UserSchema, ApiKeySchema]) app.addSchema(schema);
   registerErrorHandling(app, options.routes.baseUrl.origin);
 
-  await app.register(healthRoutes(options.routes));
   if (options.serveApi) {
-    await app.register(cookie);
+    // Registered before any route so that every route, /healthz included, is documented.
     await app.register(swagger, {
       openapi: {
         openapi: '3.1.0',
@@ -70,6 +71,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       },
       refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
     });
+  }
+  await app.register(healthRoutes(options.routes));
+  if (options.serveApi) {
+    await app.register(cookie);
     registerIdempotency(app, options.idempotency);
     await app.register(async (api) => {
       await api.register(authRoutes(options.routes));

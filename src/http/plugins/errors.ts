@@ -34,7 +34,10 @@ export function registerErrorHandling(app: FastifyInstance, baseUrl: string): vo
       request.log.error({ err: error }, 'unhandled error');
       return sendProblem(reply, problem(baseUrl, 'internal', 'an unexpected error occurred; the request id identifies it in the logs'));
     }
-    const detail = code === 'bad-request' && error instanceof SyntaxError ? `body is not valid JSON: ${error.message}` : error.message;
+    const detail = code === 'bad-request' && error instanceof SyntaxError ? `body is not valid JSON: ${error.message}`
+      : code === 'unsupported-media-type' ? `Content-Type ${request.headers['content-type'] ?? '(none)'} is not accepted; send application/json`
+      : code === 'payload-too-large' ? `the body exceeds this route's limit of ${request.routeOptions.bodyLimit ?? 0} bytes`
+      : error.message;
     return sendProblem(reply, problem(baseUrl, code, detail));
   });
 
