@@ -5,6 +5,9 @@ import { AccountService } from '../core/auth/account-service.js';
 import { SessionActorResolver } from '../core/auth/actor-resolver.js';
 import { bootstrap, type BootstrapResult } from '../core/bootstrap/bootstrap.js';
 import { HostPolicy } from '../core/domains/host-policy.js';
+import { DomainService } from '../core/domains/domain-service.js';
+import type { DomainListener } from '../core/domains/domain.js';
+import { HostTable } from '../core/redirect/host-table.js';
 import { IdempotencyService } from '../core/idempotency/idempotency-service.js';
 import { LinkService } from '../core/links/link-service.js';
 import type { RedirectInvalidation } from '../core/links/ports.js';
@@ -14,7 +17,7 @@ import { SqlClickCounter } from '../adapters/db/click-counter.sql.js';
 import { openPGlite, openPostgres, type DatabaseHandle } from '../adapters/db/database.js';
 import { migrate } from '../adapters/db/migrator.js';
 import { SqlApiKeyRepository } from '../adapters/db/repositories/api-key-repository.sql.js';
-import { SqlDomainDirectory } from '../adapters/db/repositories/domain-directory.sql.js';
+import { SqlDomainRepository } from '../adapters/db/repositories/domain-repository.sql.js';
 import { SqlIdempotencyStore } from '../adapters/db/repositories/idempotency-store.sql.js';
 import { SqlLinkRepository } from '../adapters/db/repositories/link-repository.sql.js';
 import { SqlSessionRepository } from '../adapters/db/repositories/session-repository.sql.js';
@@ -35,6 +38,7 @@ export interface CoreServices {
   accounts: AccountService;
   apiKeys: ApiKeyService;
   links: LinkService;
+  domains: DomainService;
   users: SqlUserRepository;
 }
 
@@ -52,7 +56,9 @@ export async function openDatabase(config: Config): Promise<DatabaseHandle> {
 }
 
 /** Services without HTTP: what the CLI's commands use. */
-export function buildServices(config: Config, handle: DatabaseHandle, invalidation: RedirectInvalidation = { invalidate: () => {} }): CoreServices {
+const NO_LISTENERS = { invalidate: () => {}, domainSaved: () => {}, domainRemoved: () => {} };
+
+export function buildServices(config: Config, handle: DatabaseHandle, listeners: RedirectInvalidation & DomainListener = NO_LISTENERS): CoreServices {
   const { db } = handle;
   const hasher = new Argon2Hasher();
   const users = new SqlUserRepository(db);
@@ -61,9 +67,11 @@ export function buildServices(config: Config, handle: DatabaseHandle, invalidati
     loginFailures: new MemoryRateLimiter('login-account', 10, 15 * 60),
   });
   const apiKeys = new ApiKeyService(new SqlApiKeyRepository(db));
-  const hosts = new HostPolicy(config.baseUrl.host, new SqlDomainDirectory(db));
-  const links = new LinkService(new SqlLinkRepository(db), hosts, hasher, invalidation);
-  return { handle, accounts, apiKeys, links, users };
+  const domainRepository = new SqlDomainRepository(db);
+  const hosts = new HostPolicy(config.baseUrl.host, domainRepository);
+  const links = new LinkService(new SqlLinkRepository(db), hosts, hasher, listeners);
+  const domains = new DomainService(domainRepository, hosts, listeners);
+  return { handle, accounts, apiKeys, links, domains, users };
 }
 
 export interface CurtOptions {
@@ -80,17 +88,13 @@ export async function createCurt(config: Config, options: CurtOptions = {}): Pro
   const counter = new SqlClickCounter(handle.db, options.clickFlushMs ?? 1000);
   const linkRepository = new SqlLinkRepository(handle.db);
   const resolver = new RedirectResolver(cache, linkRepository, counter);
+  const hosts = new HostTable(config.baseUrl.host, await new SqlDomainRepository(handle.db).all());
   const services = buildServices(config, handle, {
     invalidate: (domain: string, slug: string) => { cache.invalidate(domain, slug); resolver.invalidated(); },
+    domainSaved: (domain) => hosts.domainSaved(domain),
+    domainRemoved: (domain) => hosts.domainRemoved(domain),
   });
   const hasher = new Argon2Hasher();
-  const customHosts = new Set((await handle.db.selectFrom('domains').select('host').execute()).map((d) => d.host.toLowerCase()));
-  const defaultHost = config.baseUrl.host;
-  const domainFor = (host: string | undefined) => {
-    if (host === undefined || host === defaultHost) return '';
-    const name = host.toLowerCase().replace(/:\d+$/, '');
-    return customHosts.has(name) ? name : '';
-  };
 
   const bootstrapped = role === 'all' || role === 'api'
     ? await bootstrap(services.accounts, services.users, services.apiKeys, `admin@${config.baseUrl.hostname}`, config.initialApiKey)
@@ -109,13 +113,14 @@ export async function createCurt(config: Config, options: CurtOptions = {}): Pro
       accounts: services.accounts,
       apiKeys: services.apiKeys,
       links: services.links,
+      domains: services.domains,
       presenter: new LinkPresenter(config.baseUrl),
       authIpLimiter: new MemoryRateLimiter('auth', 10, 60),
       ready: async () => { await sql`select 1`.execute(handle.db); },
     },
     redirects: (fastify) => ({
-      handler: new RedirectHandler({ resolver, baseUrl: config.baseUrl, domainFor, log: fastify.log }),
-      password: { resolver, hasher, domainFor, attempts: new MemoryRateLimiter('link-password', 10, 60) },
+      handler: new RedirectHandler({ resolver, baseUrl: config.baseUrl, hosts, log: fastify.log }),
+      password: { resolver, hasher, hosts, attempts: new MemoryRateLimiter('link-password', 10, 60) },
     }),
   });
   counter.start();

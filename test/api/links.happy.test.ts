@@ -130,6 +130,21 @@ for (const engine of engines) {
       assert.equal((await api('GET', `/api/v1/links?sort=createdAt&cursor=${next}`)).statusCode, 422, 'a cursor of another sort is refused');
     });
 
+    it('renders the short URL as an SVG or PNG QR code', async () => {
+      const link = (await api('POST', '/api/v1/links', { url: 'https://example.com/qr', slug: 'qr-me' })).json();
+      const svg = await api('GET', `/api/v1/links/${link.id}/qr`);
+      assert.equal(svg.statusCode, 200);
+      assert.equal(svg.headers['content-type'], 'image/svg+xml');
+      assert.match(svg.body, /^<svg[^>]+viewBox/);
+      const png = await api('GET', `/api/v1/links/${link.id}/qr?format=png&size=128`);
+      assert.equal(png.headers['content-type'], 'image/png');
+      assert.deepEqual([...png.rawPayload.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+      assert.equal(png.rawPayload.readUInt32BE(16), 128, 'PNG width');
+      assert.equal((await api('GET', `/api/v1/links/${link.id}/qr?size=10`)).statusCode, 422);
+      assert.equal((await api('GET', `/api/v1/links/${link.id}/qr?format=gif`)).statusCode, 422);
+      assert.equal((await api('GET', '/api/v1/links/lnk_nope/qr')).statusCode, 404);
+    });
+
     it('lists the workspace tags', async () => {
       const res = await api('GET', '/api/v1/tags?limit=100');
       const names = res.json().data.map((x: { name: string }) => x.name);

@@ -19,6 +19,11 @@ const ROUTES: RouteCase[] = [
   { method: 'PATCH', url: '/api/v1/links/lnk_missing', scope: 'links:write', body: { title: 'x' } },
   { method: 'DELETE', url: '/api/v1/links/lnk_missing', scope: 'links:write' },
   { method: 'GET', url: '/api/v1/tags', scope: 'links:read' },
+  { method: 'GET', url: '/api/v1/links/lnk_missing/qr', scope: 'links:read' },
+  { method: 'GET', url: '/api/v1/domains', scope: 'links:read' },
+  { method: 'POST', url: '/api/v1/domains', scope: 'domains:write', body: { host: 'sec.example.com' } },
+  { method: 'PATCH', url: '/api/v1/domains/dom_missing', scope: 'domains:write', body: { notFoundUrl: null } },
+  { method: 'DELETE', url: '/api/v1/domains/dom_missing', scope: 'domains:write' },
 ];
 const PUBLIC = new Set(['POST /api/v1/auth/signup', 'POST /api/v1/auth/login', 'POST /api/v1/auth/logout']);
 
@@ -38,7 +43,7 @@ for (const engine of engines) {
     it('the table covers every route in the OpenAPI document', async () => {
       const doc = (await t.curt.app.inject('/api/v1/openapi.json')).json() as { paths: Record<string, Record<string, unknown>> };
       const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
-      const covered = new Set(ROUTES.map((r) => `${r.method} ${r.url.replace(/(key|lnk)_missing$/, '{id}')}`));
+      const covered = new Set(ROUTES.map((r) => `${r.method} ${r.url.replace(/(key|lnk|ws|dom)_missing/, '{id}').replace(/usr_missing/, '{userId}')}`));
       for (const op of documented.filter((o) => o.includes('/api/v1/') && !PUBLIC.has(o))) assert.ok(covered.has(op), `${op} has no security case`);
     });
 

@@ -11,7 +11,7 @@ export interface PasswordRouteDeps {
   resolver: RedirectResolver;
   hasher: PasswordHasher;
   handler: RedirectHandler;
-  domainFor: RedirectHandlerDeps['domainFor'];
+  hosts: RedirectHandlerDeps['hosts'];
   /** Guesses per address and link. */
   attempts: RateLimiter;
 }
@@ -25,7 +25,7 @@ export async function passwordRoutes(app: FastifyInstance, deps: PasswordRouteDe
   await app.register(formbody, { bodyLimit: 4096 });
   app.post<{ Params: { '*': string }; Body: { password?: string } }>('/*', { schema: { hide: true } as object }, async (request, reply) => {
     const slug = request.params['*'];
-    const domain = deps.domainFor(request.headers.host);
+    const domain = deps.hosts.domainFor(request.headers.host);
     const key = RedirectResolver.key(domain, slug);
     const target = deps.resolver.cached(key) ?? (await deps.resolver.load(domain, slug, key));
     if (!target || !target.passwordHash || isExhausted(target, Date.now())) throw new DomainError('not-found', `no route for POST /${slug}`);

@@ -3,6 +3,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { RESERVED_SEGMENTS } from '../../core/links/slug.js';
 import { isExhausted, locationFor, type RedirectTarget } from '../../core/redirect/redirect-target.js';
 import { RedirectResolver } from '../../core/redirect/redirect-resolver.js';
+import type { HostTable } from '../../core/redirect/host-table.js';
 import { problem } from '../problems.js';
 import { expiredPage, inspectPage, notFoundPage, passwordPage } from './pages.js';
 
@@ -16,8 +17,8 @@ const HTML_HEADERS = {
 export interface RedirectHandlerDeps {
   resolver: RedirectResolver;
   baseUrl: URL;
-  /** The stored domain for a Host header: a registered custom domain, else '' (default). */
-  domainFor(host: string | undefined): string;
+  /** Host header → stored domain, and each domain's not-found redirect. */
+  hosts: Pick<HostTable, 'domainFor' | 'notFoundUrl'>;
   log: FastifyBaseLogger;
 }
 
@@ -39,7 +40,7 @@ export class RedirectHandler {
     const slash = path.indexOf('/');
     if (RESERVED_SEGMENTS.has((slash === -1 ? path : path.slice(0, slash)).toLowerCase())) return false;
 
-    const domain = this.deps.domainFor(req.headers.host);
+    const domain = this.deps.hosts.domainFor(req.headers.host);
     const key = RedirectResolver.key(domain, path);
     const query = q === -1 ? '' : url.slice(q + 1);
     const cached = this.deps.resolver.cached(key);
@@ -58,7 +59,11 @@ export class RedirectHandler {
   }
 
   private respond(req: IncomingMessage, res: ServerResponse, target: RedirectTarget | null, domain: string, slug: string, query: string, inspect: boolean): void {
-    if (target === null) return this.send(req, res, 404, 'not-found', 'no link with this slug', notFoundPage);
+    if (target === null) {
+      const elsewhere = this.deps.hosts.notFoundUrl(domain);
+      if (elsewhere !== null) return this.redirect(res, 302, elsewhere);
+      return this.send(req, res, 404, 'not-found', 'no link with this slug', notFoundPage);
+    }
     if (inspect) {
       const shortUrl = `${domain === '' ? this.deps.baseUrl.origin : `https://${domain}`}/${slug}`;
       return this.html(req, res, 200, inspectPage(shortUrl, target.url, target.createdAt, target.passwordHash !== null));

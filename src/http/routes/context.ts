@@ -4,6 +4,7 @@ import type { AccountService } from '../../core/auth/account-service.js';
 import type { Actor } from '../../core/auth/actor.js';
 import type { RateLimiter } from '../../core/auth/ports.js';
 import { DomainError } from '../../core/errors.js';
+import type { DomainService } from '../../core/domains/domain-service.js';
 import type { LinkService } from '../../core/links/link-service.js';
 import type { LinkPresenter } from '../link-presenter.js';
 import type { Guard } from '../plugins/auth.js';
@@ -16,6 +17,7 @@ export interface RouteContext {
   accounts: AccountService;
   apiKeys: ApiKeyService;
   links: LinkService;
+  domains: DomainService;
   presenter: LinkPresenter;
   authIpLimiter: RateLimiter;
   ready: () => Promise<void>;
