@@ -8,6 +8,8 @@ import { HostPolicy } from '../core/domains/host-policy.js';
 import { DomainService } from '../core/domains/domain-service.js';
 import type { DomainListener } from '../core/domains/domain.js';
 import { HostTable } from '../core/redirect/host-table.js';
+import { WorkspaceService } from '../core/workspaces/workspace-service.js';
+import { SqlWorkspaceRepository } from '../adapters/db/repositories/workspace-repository.sql.js';
 import { IdempotencyService } from '../core/idempotency/idempotency-service.js';
 import { LinkService } from '../core/links/link-service.js';
 import type { RedirectInvalidation } from '../core/links/ports.js';
@@ -39,6 +41,7 @@ export interface CoreServices {
   apiKeys: ApiKeyService;
   links: LinkService;
   domains: DomainService;
+  workspaces: WorkspaceService;
   users: SqlUserRepository;
 }
 
@@ -71,7 +74,8 @@ export function buildServices(config: Config, handle: DatabaseHandle, listeners:
   const hosts = new HostPolicy(config.baseUrl.host, domainRepository);
   const links = new LinkService(new SqlLinkRepository(db), hosts, hasher, listeners);
   const domains = new DomainService(domainRepository, hosts, listeners);
-  return { handle, accounts, apiKeys, links, domains, users };
+  const workspaces = new WorkspaceService(new SqlWorkspaceRepository(db), users);
+  return { handle, accounts, apiKeys, links, domains, workspaces, users };
 }
 
 export interface CurtOptions {
@@ -114,6 +118,7 @@ export async function createCurt(config: Config, options: CurtOptions = {}): Pro
       apiKeys: services.apiKeys,
       links: services.links,
       domains: services.domains,
+      workspaces: services.workspaces,
       presenter: new LinkPresenter(config.baseUrl),
       authIpLimiter: new MemoryRateLimiter('auth', 10, 60),
       ready: async () => { await sql`select 1`.execute(handle.db); },

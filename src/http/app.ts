@@ -16,6 +16,7 @@ import { linkRoutes } from './routes/links.routes.js';
 import { meRoutes } from './routes/me.routes.js';
 import { qrRoutes } from './routes/qr.routes.js';
 import { DomainSchema, domainRoutes } from './routes/domains.routes.js';
+import { MemberSchema, WorkspaceSchema, workspaceRoutes } from './routes/workspaces.routes.js';
 import { registerErrorHandling } from './plugins/errors.js';
 import { registerIdempotency } from './plugins/idempotency.js';
 import type { IdempotencyService } from '../core/idempotency/idempotency-service.js';
@@ -56,7 +57,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.removeContentTypeParser('text/plain');
   app.decorateRequest('actor', null);
   app.addHook('onRequest', async (request, reply) => { reply.header('X-Request-Id', request.id); });
-  for (const schema of [ProblemSchema, LinkSchema, RuleSchema, VariantSchema, UtmSchema, UserSchema, ApiKeySchema, DomainSchema]) app.addSchema(schema);
+  for (const schema of [ProblemSchema, LinkSchema, RuleSchema, VariantSchema, UtmSchema, UserSchema, ApiKeySchema, DomainSchema, WorkspaceSchema, MemberSchema]) app.addSchema(schema);
   registerErrorHandling(app, options.routes.baseUrl.origin);
 
   if (options.serveApi) {
@@ -85,6 +86,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await api.register(linkRoutes(options.routes));
       await api.register(qrRoutes(options.routes));
       await api.register(domainRoutes(options.routes));
+      await api.register(workspaceRoutes(options.routes));
       api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
     }, { prefix: '/api/v1' });
     await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { url: '/api/v1/openapi.json' } as object });

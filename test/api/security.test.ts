@@ -4,7 +4,7 @@ import { engines } from '../support/engines.js';
 import { bearer, createTenant, startCurt, type Tenant, type TestCurt } from '../support/harness.js';
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
-interface RouteCase { method: Method; url: string; scope: string | null; body?: unknown }
+interface RouteCase { method: Method; url: string; scope: string | null; body?: unknown; sessionOnly?: boolean }
 
 /** Every authenticated API route and the scope it needs (null: any valid credential). */
 const ROUTES: RouteCase[] = [
@@ -24,6 +24,15 @@ const ROUTES: RouteCase[] = [
   { method: 'POST', url: '/api/v1/domains', scope: 'domains:write', body: { host: 'sec.example.com' } },
   { method: 'PATCH', url: '/api/v1/domains/dom_missing', scope: 'domains:write', body: { notFoundUrl: null } },
   { method: 'DELETE', url: '/api/v1/domains/dom_missing', scope: 'domains:write' },
+  { method: 'GET', url: '/api/v1/workspaces', scope: null },
+  { method: 'POST', url: '/api/v1/workspaces', scope: null, sessionOnly: true, body: { name: 'Team' } },
+  { method: 'GET', url: '/api/v1/workspaces/ws_missing', scope: null },
+  { method: 'PATCH', url: '/api/v1/workspaces/ws_missing', scope: 'workspace:admin', body: { name: 'Renamed' } },
+  { method: 'DELETE', url: '/api/v1/workspaces/ws_missing', scope: null, sessionOnly: true },
+  { method: 'GET', url: '/api/v1/workspaces/ws_missing/members', scope: null },
+  { method: 'POST', url: '/api/v1/workspaces/ws_missing/members', scope: 'workspace:admin', body: { email: 'x@example.com', role: 'member' } },
+  { method: 'PATCH', url: '/api/v1/workspaces/ws_missing/members/usr_missing', scope: 'workspace:admin', body: { role: 'viewer' } },
+  { method: 'DELETE', url: '/api/v1/workspaces/ws_missing/members/usr_missing', scope: 'workspace:admin' },
 ];
 const PUBLIC = new Set(['POST /api/v1/auth/signup', 'POST /api/v1/auth/login', 'POST /api/v1/auth/logout']);
 
@@ -67,6 +76,12 @@ for (const engine of engines) {
           const res = await call(route, bearer(await a.keyWith(others.slice(0, 1))));
           assert.equal(res.statusCode, 403);
           assert.equal(res.json().code, 'insufficient-scope');
+        });
+      }
+      if (route.sessionOnly) {
+        it(`${name} refuses every API key`, async () => {
+          const res = await call(route, bearer(a.key));
+          assert.equal(res.statusCode, 403);
         });
       }
     }

@@ -16,6 +16,7 @@ export interface Membership {
   workspaceName: string;
   personal: boolean;
   role: Role;
+  createdAt: Date;
 }
 
 export interface NewUser {

@@ -52,6 +52,8 @@ export function checkLinkInput(input: LinkInput, mode: 'create' | 'update'): Che
     try { url = new URL(raw); } catch { return fail(pointer, 'must be an absolute URL such as https://example.com/page'), undefined; }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') return fail(pointer, `must use http or https, not ${url.protocol.slice(0, -1)}`), undefined;
     if (!url.hostname) return fail(pointer, 'must name a host'), undefined;
+    // Percent-encoding can grow the stored form well past the input: limit what is stored.
+    if (url.href.length > LIMITS.url) return fail(pointer, `must be at most ${LIMITS.url} characters once URL-encoded`), undefined;
     destinations.push({ pointer, url });
     return url.href;
   };
@@ -107,9 +109,9 @@ export function checkLinkInput(input: LinkInput, mode: 'create' | 'update'): Che
   }
   if (has(input, 'expiresAt')) {
     const value = input.expiresAt;
-    const date = typeof value === 'string' && /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)$/.test(value) ? new Date(value) : null;
+    const date = typeof value === 'string' ? rfc3339(value) : null;
     if (value === null) changes.expiresAt = null;
-    else if (!date || Number.isNaN(date.getTime())) fail('/expiresAt', 'must be an RFC 3339 date-time with offset, e.g. 2030-01-31T12:00:00Z');
+    else if (!date) fail('/expiresAt', 'must be an RFC 3339 date-time with offset, e.g. 2030-01-31T12:00:00Z');
     else changes.expiresAt = date;
   }
   if (has(input, 'expiredUrl')) {
@@ -159,7 +161,7 @@ function checkRules(value: unknown, fail: Fail, destination: Destination): Rule[
     }
     if (when.query !== undefined) {
       const query = when.query;
-      if (typeof query !== 'object' || query === null || Array.isArray(query) || Object.values(query).some((v) => typeof v !== 'string')) fail(`${at}/when/query`, 'must be an object of parameter names to string values');
+      if (typeof query !== 'object' || query === null || Array.isArray(query) || Object.keys(query).length === 0 || Object.values(query).some((v) => typeof v !== 'string')) fail(`${at}/when/query`, 'must be a non-empty object of parameter names to string values');
       else clean.query = query as Record<string, string>;
     }
     const unknownKeys = Object.keys(when).filter((k) => k !== 'query' && !(CONDITION_KEYS as readonly string[]).includes(k));
@@ -189,10 +191,26 @@ function checkUtm(value: unknown, fail: Fail): Utm {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return fail('/utm', 'must be an object'), {};
   const utm: Utm = {};
   for (const [key, v] of Object.entries(value)) {
-    if (!(UTM_KEYS as readonly string[]).includes(key)) { fail(`/utm/${key}`, `unknown UTM field; known: ${UTM_KEYS.join(', ')}`); continue; }
+    if (!(UTM_KEYS as readonly string[]).includes(key)) { fail(`/utm/${pointerToken(key)}`, `unknown UTM field; known: ${UTM_KEYS.join(', ')}`); continue; }
     if (v === null || v === '') continue;
     if (typeof v !== 'string' || v.length > LIMITS.utmValue) { fail(`/utm/${key}`, `must be a string of at most ${LIMITS.utmValue} characters`); continue; }
     utm[key as keyof Utm] = v;
   }
   return utm;
+}
+
+/** RFC 6901: "~" and "/" inside a reference token are escaped. */
+const pointerToken = (key: string) => key.replace(/~/g, '~0').replace(/\//g, '~1');
+
+const RFC3339 = /^(\d{4})-(\d\d)-(\d\d)[Tt](\d\d):(\d\d)(?::(\d\d)(?:\.\d+)?)?([Zz]|[+-]\d\d:\d\d)$/;
+
+/** A real instant from an RFC 3339 date-time with offset; null for 2030-02-31 and the like. */
+function rfc3339(value: string): Date | null {
+  const m = RFC3339.exec(value);
+  if (!m) return null;
+  const [y, mo, d, h, mi, s] = [m[1], m[2], m[3], m[4], m[5], m[6] ?? '0'].map(Number) as [number, number, number, number, number, number];
+  const calendar = new Date(Date.UTC(y, mo - 1, d));
+  if (calendar.getUTCMonth() !== mo - 1 || calendar.getUTCDate() !== d || h > 23 || mi > 59 || s > 59) return null;
+  const date = new Date(value.toUpperCase());
+  return Number.isNaN(date.getTime()) ? null : date;
 }

@@ -40,15 +40,19 @@ export class RedirectResolver {
         if (target) target.clicks += this.counter.pending(target.linkId);
         if (this.epoch === started) this.cache.set(key, target);
         return target;
-      }).finally(() => this.loading.delete(key));
+      }).finally(() => { if (this.loading.get(key) === pending) this.loading.delete(key); });
       this.loading.set(key, pending);
     }
     return pending;
   }
 
-  /** Call after the cache entry was dropped, so loads in flight do not re-insert old data. */
+  /**
+   * Call after the cache entry was dropped: loads in flight neither re-insert old data
+   * nor serve it to requests that arrive from now on (those start a fresh read).
+   */
   invalidated(): void {
     this.epoch++;
+    this.loading.clear();
   }
 
   countClick(target: RedirectTarget): void {

@@ -49,14 +49,20 @@ export function toRedirectTarget(link: Link): RedirectTarget {
   };
 }
 
+/** Appends utm_* parameters the URL lacks, leaving its own query bytes untouched (signed URLs stay valid). */
 function withUtm(url: string, utm: Link['utm']): string {
-  if (Object.keys(utm).length === 0) return url;
-  const parsed = new URL(url);
+  const present = new URL(url).searchParams;
+  let added = '';
   for (const key of UTM_KEYS) {
     const value = utm[key];
-    if (value !== undefined && !parsed.searchParams.has(`utm_${key}`)) parsed.searchParams.append(`utm_${key}`, value);
+    if (value !== undefined && !present.has(`utm_${key}`)) added += `&utm_${key}=${encodeURIComponent(value)}`;
   }
-  return parsed.href;
+  if (added === '') return url;
+  const hashAt = url.indexOf('#');
+  const base = hashAt === -1 ? url : url.slice(0, hashAt);
+  const fragment = hashAt === -1 ? '' : url.slice(hashAt);
+  const joiner = !base.includes('?') ? '?' : base.endsWith('?') || base.endsWith('&') ? '' : '&';
+  return base + joiner + added.slice(1) + fragment;
 }
 
 export function isExhausted(target: RedirectTarget, nowMs: number): boolean {

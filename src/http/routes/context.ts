@@ -6,6 +6,7 @@ import type { RateLimiter } from '../../core/auth/ports.js';
 import { DomainError } from '../../core/errors.js';
 import type { DomainService } from '../../core/domains/domain-service.js';
 import type { LinkService } from '../../core/links/link-service.js';
+import type { WorkspaceService } from '../../core/workspaces/workspace-service.js';
 import type { LinkPresenter } from '../link-presenter.js';
 import type { Guard } from '../plugins/auth.js';
 
@@ -18,6 +19,7 @@ export interface RouteContext {
   apiKeys: ApiKeyService;
   links: LinkService;
   domains: DomainService;
+  workspaces: WorkspaceService;
   presenter: LinkPresenter;
   authIpLimiter: RateLimiter;
   ready: () => Promise<void>;

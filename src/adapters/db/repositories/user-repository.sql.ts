@@ -43,8 +43,8 @@ export class SqlUserRepository implements UserRepository {
 
   async memberships(userId: string): Promise<Membership[]> {
     const rows = await this.db.selectFrom('memberships as m').innerJoin('workspaces as w', 'w.id', 'm.workspace_id')
-      .select(['w.id', 'w.name', 'w.personal_for', 'm.role']).where('m.user_id', '=', userId).orderBy('w.created_at').execute();
-    return rows.map((r) => ({ workspaceId: r.id, workspaceName: r.name, personal: r.personal_for === userId, role: r.role as Role }));
+      .select(['w.id', 'w.name', 'w.personal_for', 'w.created_at', 'm.role']).where('m.user_id', '=', userId).orderBy('w.created_at').execute();
+    return rows.map((r) => ({ workspaceId: r.id, workspaceName: r.name, personal: r.personal_for === userId, role: r.role as Role, createdAt: r.created_at }));
   }
 
   async role(userId: string, workspaceId: string): Promise<Role | null> {
