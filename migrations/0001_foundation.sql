@@ -95,9 +95,10 @@ CREATE INDEX links_workspace_url_hash_idx ON links (workspace_id, url_hash);
 CREATE INDEX links_tags_idx ON links USING gin (tags);
 
 -- The workspace's tag vocabulary, so GET /tags never aggregates over links.
+-- Byte order (COLLATE "C"), so tags sort and page the same on every server collation.
 CREATE TABLE tags (
   workspace_id text NOT NULL REFERENCES workspaces (id) ON DELETE CASCADE,
-  name         text NOT NULL,
+  name         text COLLATE "C" NOT NULL,
   created_at   timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (workspace_id, name)
 );

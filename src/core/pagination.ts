@@ -20,3 +20,16 @@ export function decodeCursor(cursor: string | undefined): Position | null {
   } catch { /* fall through */ }
   throw invalid([{ pointer: '/cursor', detail: 'is not a cursor this API returned' }]);
 }
+
+/** A cursor over (createdAt, id): the value must be an ISO instant this API produced. */
+export function decodeTimeCursor(cursor: string | undefined): { createdAt: Date; id: string } | null {
+  const position = decodeCursor(cursor);
+  if (position === null) return null;
+  const createdAt = typeof position.value === 'string' ? new Date(position.value) : new Date(Number.NaN);
+  if (Number.isNaN(createdAt.getTime())) throw invalid([{ pointer: '/cursor', detail: 'is not a cursor this API returned' }]);
+  return { createdAt, id: position.id };
+}
+
+export function encodeTimeCursor(createdAt: Date, id: string): string {
+  return encodeCursor({ value: createdAt.toISOString(), id });
+}

@@ -99,6 +99,13 @@ for (const engine of engines) {
       }
     });
 
+    it('well-formed cursors with values this API never made are 422, not 500', async () => {
+      const crafted = Buffer.from(JSON.stringify(['not a date', 'x'])).toString('base64url');
+      for (const url of [`/api/v1/links?cursor=${crafted}`, `/api/v1/api-keys?cursor=${crafted}`, `/api/v1/domains?cursor=${crafted}`, `/api/v1/workspaces/${a.workspaceId}/members?cursor=${crafted}`]) {
+        problemOf(await t.curt.app.inject({ url, headers: bearer(a.key) }), 422, 'validation-failed');
+      }
+    });
+
     it('unknown ids are 404; a patch that breaks rules writes nothing', async () => {
       problemOf(await t.curt.app.inject({ url: '/api/v1/links/lnk_nope', headers: bearer(a.key) }), 404, 'not-found');
       const link = (await post({ url: 'https://example.com/keep', slug: 'keep-me', title: 'Kept' })).json();

@@ -28,8 +28,10 @@ export class SqlClickCounter implements ClickCounter {
     return (this.counts.get(linkId) ?? 0) + (this.inFlight.get(linkId) ?? 0);
   }
 
-  flush(): Promise<void> {
-    this.flushing ??= this.write().finally(() => { this.flushing = null; });
+  /** Writes every click recorded before the call: waits out a running flush, then writes the rest. */
+  async flush(): Promise<void> {
+    while (this.flushing) await this.flushing.catch(() => {});
+    this.flushing = this.write().finally(() => { this.flushing = null; });
     return this.flushing;
   }
 

@@ -1,7 +1,7 @@
 import { requireScope, type Actor } from '../auth/actor.js';
 import { DomainError, invalid, notFound, type FieldError } from '../errors.js';
 import { newId } from '../ids.js';
-import { decodeCursor, encodeCursor } from '../pagination.js';
+import { decodeTimeCursor, encodeTimeCursor } from '../pagination.js';
 import { hostProblem, type Domain, type DomainListener, type DomainRepository } from './domain.js';
 import type { HostPolicy } from './host-policy.js';
 
@@ -18,11 +18,10 @@ export class DomainService {
 
   async list(actor: Actor, cursor: string | undefined, limit: number): Promise<{ domains: Domain[]; nextCursor: string | null }> {
     requireScope(actor, 'links:read');
-    const at = decodeCursor(cursor);
-    const rows = await this.domains.list(actor.workspaceId, at ? { createdAt: new Date(String(at.value)), id: at.id } : null, limit + 1);
+    const rows = await this.domains.list(actor.workspaceId, decodeTimeCursor(cursor), limit + 1);
     const domains = rows.slice(0, limit);
     const last = domains.at(-1);
-    return { domains, nextCursor: rows.length > limit && last ? encodeCursor({ value: last.createdAt.toISOString(), id: last.id }) : null };
+    return { domains, nextCursor: rows.length > limit && last ? encodeTimeCursor(last.createdAt, last.id) : null };
   }
 
   async create(actor: Actor, input: DomainInput): Promise<Domain> {

@@ -82,9 +82,8 @@ export class LinkService {
     requireScope(actor, 'links:read');
     const sort = request.sort ?? 'createdAt';
     const after = decodeCursor(request.cursor);
-    if (after && typeof after.value !== (sort === 'clicks' ? 'number' : 'string')) {
-      throw invalid([{ pointer: '/cursor', detail: 'belongs to a different sort order' }]);
-    }
+    const wrongKind = after && (sort === 'clicks' ? typeof after.value !== 'number' : typeof after.value !== 'string' || Number.isNaN(Date.parse(after.value)));
+    if (wrongKind) throw invalid([{ pointer: '/cursor', detail: 'belongs to a different sort order or was not made by this API' }]);
     const domain = request.domain === undefined ? undefined : await this.hosts.domainFor(actor.workspaceId, request.domain.toLowerCase());
     if (domain === null) return { links: [], nextCursor: null };
     const rows = await this.links.list({

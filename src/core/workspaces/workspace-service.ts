@@ -4,7 +4,7 @@ import type { Membership, UserRepository } from '../auth/ports.js';
 import { isRole, type Role } from '../auth/scopes.js';
 import { DomainError, invalid, notFound } from '../errors.js';
 import { newId } from '../ids.js';
-import { decodeCursor, encodeCursor } from '../pagination.js';
+import { decodeTimeCursor, encodeTimeCursor } from '../pagination.js';
 import type { Member, MembershipChange, Workspace, WorkspaceRepository } from './workspace.js';
 
 export interface WorkspaceView extends Workspace { role: Role }
@@ -52,11 +52,11 @@ export class WorkspaceService {
 
   async members(actor: Actor, id: string, cursor: string | undefined, limit: number): Promise<{ members: Member[]; nextCursor: string | null }> {
     await this.roleIn(actor, id, 'viewer');
-    const at = decodeCursor(cursor);
-    const rows = await this.workspaces.members(id, at ? { createdAt: new Date(String(at.value)), userId: at.id } : null, limit + 1);
+    const at = decodeTimeCursor(cursor);
+    const rows = await this.workspaces.members(id, at ? { createdAt: at.createdAt, userId: at.id } : null, limit + 1);
     const members = rows.slice(0, limit);
     const last = members.at(-1);
-    return { members, nextCursor: rows.length > limit && last ? encodeCursor({ value: last.createdAt.toISOString(), id: last.userId }) : null };
+    return { members, nextCursor: rows.length > limit && last ? encodeTimeCursor(last.createdAt, last.userId) : null };
   }
 
   /** Adds an existing account. (E-mail invitations for new people come with notifications.) */

@@ -1,7 +1,7 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { ApiKey } from '../../core/api-keys/ports.js';
 import { SCOPES } from '../../core/auth/scopes.js';
-import { decodeCursor, encodeCursor } from '../../core/pagination.js';
+import { decodeTimeCursor, encodeTimeCursor } from '../../core/pagination.js';
 import { AUTHED_ERRORS, IdParams, IdempotencyHeaders, errorResponses, page, security as securityFor } from '../schemas/common.js';
 import { actorOf, type RouteContext } from './context.js';
 
@@ -29,10 +29,8 @@ export const apiKeyRoutes = (ctx: RouteContext): FastifyPluginAsyncTypebox => as
       response: { 200: page(Type.Ref('ApiKey')), ...errorResponses(...AUTHED_ERRORS) } },
   }, async (request) => {
     const actor = actorOf(request);
-    const position = decodeCursor(request.query.cursor);
-    const after = position ? { createdAt: new Date(String(position.value)), id: position.id } : null;
-    const result = await ctx.apiKeys.list(actor, after, request.query.limit);
-    return { data: result.items.map(view), nextCursor: result.next ? encodeCursor({ value: result.next.createdAt.toISOString(), id: result.next.id }) : null };
+    const result = await ctx.apiKeys.list(actor, decodeTimeCursor(request.query.cursor), request.query.limit);
+    return { data: result.items.map(view), nextCursor: result.next ? encodeTimeCursor(result.next.createdAt, result.next.id) : null };
   });
 
   app.post('/api-keys', {

@@ -51,7 +51,7 @@ export class SqlApiKeyRepository implements ApiKeyRepository {
 
   async workspaceOwner(workspaceId: string): Promise<string | null> {
     const row = await this.db.selectFrom('memberships').select('user_id').where('workspace_id', '=', workspaceId).where('role', '=', 'owner')
-      .orderBy('created_at').limit(1).executeTakeFirst();
+      .orderBy('created_at').orderBy('user_id').limit(1).executeTakeFirst();
     return row?.user_id ?? null;
   }
 }
