@@ -57,12 +57,15 @@ function withUtm(url: string, utm: Link['utm']): string {
     const value = utm[key];
     if (value !== undefined && !present.has(`utm_${key}`)) added += `&utm_${key}=${encodeURIComponent(value)}`;
   }
-  if (added === '') return url;
-  const hashAt = url.indexOf('#');
+  return added === '' ? url : appendPairs(url, url.indexOf('#'), added.slice(1));
+}
+
+/** `pairs` ("a=1&b=2") added to the query of `url`, before its fragment at `hashAt` (-1: none). */
+function appendPairs(url: string, hashAt: number, pairs: string): string {
   const base = hashAt === -1 ? url : url.slice(0, hashAt);
   const fragment = hashAt === -1 ? '' : url.slice(hashAt);
   const joiner = !base.includes('?') ? '?' : base.endsWith('?') || base.endsWith('&') ? '' : '&';
-  return base + joiner + added.slice(1) + fragment;
+  return base + joiner + pairs + fragment;
 }
 
 export function isExhausted(target: RedirectTarget, nowMs: number): boolean {
@@ -88,11 +91,7 @@ export function locationFor(target: RedirectTarget, query: string): string {
     if (target.ownKeys.has(name)) continue;
     added += '&' + (SAFE_PAIR.test(pair) ? pair : reencode(pair, eq));
   }
-  if (added === '') return target.location;
-  const base = target.hashAt === -1 ? target.location : target.location.slice(0, target.hashAt);
-  const fragment = target.hashAt === -1 ? '' : target.location.slice(target.hashAt);
-  const joiner = base.includes('?') ? (base.endsWith('?') || base.endsWith('&') ? '' : '&') : '?';
-  return base + joiner + added.slice(1) + fragment;
+  return added === '' ? target.location : appendPairs(target.location, target.hashAt, added.slice(1));
 }
 
 function reencode(pair: string, eq: number): string {

@@ -2,14 +2,13 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import type { ApiKey } from '../../core/api-keys/ports.js';
 import { SCOPES } from '../../core/auth/scopes.js';
 import { decodeTimeCursor, encodeTimeCursor } from '../../core/pagination.js';
-import { AUTHED_ERRORS, IdParams, IdempotencyHeaders, errorResponses, page, security as securityFor } from '../schemas/common.js';
+import { AUTHED_ERRORS, IdParams, IdempotencyHeaders, errorResponses, page, security as securityFor, WorkspaceQuery } from '../schemas/common.js';
 import { actorOf, type RouteContext } from './context.js';
 
 export const ApiKeySchema = Type.Object({
   id: Type.String(), name: Type.String(), scopes: Type.Array(Type.String()), hint: Type.String({ description: 'e.g. curt_…a1B2' }),
   createdAt: Type.String({ format: 'date-time' }), lastUsedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
 }, { $id: 'ApiKey' });
-const WorkspaceQuery = Type.Object({ workspaceId: Type.Optional(Type.String()) });
 
 const view = (k: ApiKey) => ({ id: k.id, name: k.name, scopes: k.scopes, hint: k.hint, createdAt: k.createdAt.toISOString(), lastUsedAt: k.lastUsedAt?.toISOString() ?? null });
 

@@ -1,12 +1,11 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Domain } from '../../core/domains/domain.js';
-import { AUTHED_ERRORS, IdParams, IdempotencyHeaders, errorResponses, page, security } from '../schemas/common.js';
+import { AUTHED_ERRORS, IdParams, IdempotencyHeaders, errorResponses, page, security, WorkspaceQuery } from '../schemas/common.js';
 import { actorOf, type RouteContext } from './context.js';
 
 export const DomainSchema = Type.Object({
   id: Type.String(), host: Type.String(), notFoundUrl: Type.Union([Type.String(), Type.Null()]), createdAt: Type.String({ format: 'date-time' }),
 }, { $id: 'Domain' });
-const WorkspaceQuery = Type.Object({ workspaceId: Type.Optional(Type.String()) });
 const view = (d: Domain) => ({ id: d.id, host: d.host, notFoundUrl: d.notFoundUrl, createdAt: d.createdAt.toISOString() });
 
 /** Custom domains: point DNS at Curt, register the host here, then create links with `domain`. */

@@ -1,11 +1,10 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { LinkInput } from '../../core/links/link.js';
 import { problem } from '../problems.js';
-import { AUTHED_ERRORS, IdempotencyHeaders, IdParams, errorResponses, page, security } from '../schemas/common.js';
+import { AUTHED_ERRORS, IdempotencyHeaders, IdParams, errorResponses, page, security, WorkspaceQuery } from '../schemas/common.js';
 import { BulkSchema, LinkCreateSchema, LinkListQuery, LinkUpdateSchema } from '../schemas/link.js';
 import { actorOf, type RouteContext } from './context.js';
 
-const WorkspaceQuery = Type.Object({ workspaceId: Type.Optional(Type.String()) });
 
 export const linkRoutes = (ctx: RouteContext): FastifyPluginAsyncTypebox => async (app) => {
   const { guard, links, presenter } = ctx;

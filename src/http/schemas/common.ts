@@ -36,6 +36,9 @@ export const PageQuery = {
 
 export const page = <T extends TSchema>(item: T) => Type.Object({ data: Type.Array(item), nextCursor: Type.Union([Type.String(), Type.Null()]) });
 
+/** A session chooses its workspace with ?workspaceId= (default: personal); a key may only name its own. */
+export const WorkspaceQuery = Type.Object({ workspaceId: Type.Optional(Type.String({ maxLength: 64 })) });
+
 export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 
 export const IdempotencyHeaders = Type.Object({
