@@ -16,19 +16,19 @@ const tick = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('RedirectResolver', () => {
   it('keys by domain and slug', () => {
-    assert.equal(RedirectResolver.key('', 'abc'), '/abc');
+    assert.equal(RedirectResolver.key('', 'abc'), 'abc', 'default-domain keys are the bare slug');
     assert.equal(RedirectResolver.key('go.test', 'a/b'), 'go.test/a/b');
   });
 
   it('serves a cached hit without calling the lookup', async () => {
     const { cache, lookup, resolver } = setup();
     const target = toRedirectTarget(makeLink({ id: 'lnk_cached' }));
-    cache.entries.set('/abc', target);
-    assert.equal(resolver.cached('/abc'), target);
+    cache.entries.set('abc', target);
+    assert.equal(resolver.cached('abc'), target);
     assert.equal(lookup.calls, 0);
-    cache.entries.set('/gone', null);
-    assert.equal(resolver.cached('/gone'), null, 'a known miss is null');
-    assert.equal(resolver.cached('/never'), undefined, 'not cached is undefined');
+    cache.entries.set('gone', null);
+    assert.equal(resolver.cached('gone'), null, 'a known miss is null');
+    assert.equal(resolver.cached('never'), undefined, 'not cached is undefined');
     assert.equal(lookup.calls, 0);
   });
 
@@ -37,8 +37,8 @@ describe('RedirectResolver', () => {
     const target = await resolver.load('', 'abc');
     assert.equal(target?.linkId, 'lnk_abc');
     assert.equal(target?.location, 'https://old.test/');
-    assert.equal(cache.entries.get('/abc'), target);
-    assert.equal(resolver.cached('/abc'), target);
+    assert.equal(cache.entries.get('abc'), target);
+    assert.equal(resolver.cached('abc'), target);
     assert.equal(lookup.calls, 1);
   });
 
@@ -64,9 +64,9 @@ describe('RedirectResolver', () => {
   it('caches a miss as null', async () => {
     const { cache, resolver } = setup();
     assert.equal(await resolver.load('', 'nope'), null);
-    assert.ok(cache.entries.has('/nope'));
-    assert.equal(cache.entries.get('/nope'), null);
-    assert.equal(resolver.cached('/nope'), null);
+    assert.ok(cache.entries.has('nope'));
+    assert.equal(cache.entries.get('nope'), null);
+    assert.equal(resolver.cached('nope'), null);
   });
 
   it('does not cache a load that raced with an invalidation', async () => {
@@ -75,16 +75,16 @@ describe('RedirectResolver', () => {
     const load = resolver.load('', 'abc');
     await tick();
     lookup.links.set('/abc', makeLink({ id: 'lnk_abc', url: 'https://new.test/' }));
-    cache.entries.delete('/abc');
+    cache.entries.delete('abc');
     resolver.invalidated();
     lookup.release();
     const stale = await load;
     assert.equal(stale?.location, 'https://old.test/', 'the racing request is still served');
-    assert.equal(cache.entries.has('/abc'), false, 'but the stale target is not cached');
+    assert.equal(cache.entries.has('abc'), false, 'but the stale target is not cached');
     assert.equal(cache.sets, 0);
     const fresh = await resolver.load('', 'abc');
     assert.equal(fresh?.location, 'https://new.test/');
-    assert.equal(cache.entries.get('/abc'), fresh);
+    assert.equal(cache.entries.get('abc'), fresh);
   });
 
   it('does not cache a miss that raced with an invalidation (link just created)', async () => {
@@ -96,7 +96,7 @@ describe('RedirectResolver', () => {
     resolver.invalidated();
     lookup.release();
     assert.equal(await load, null);
-    assert.equal(cache.entries.has('/new'), false);
+    assert.equal(cache.entries.has('new'), false);
   });
 
   it('does not hand a load started after an invalidation the stale in-flight result', async () => {
@@ -117,7 +117,7 @@ describe('RedirectResolver', () => {
     let fail = true;
     const flaky = new RedirectResolver(cache, { findBySlug: async () => { if (fail) throw new Error('db down'); return makeLink(); } }, new FakeClickCounter());
     await assert.rejects(flaky.load('', 'abc'), /db down/);
-    assert.equal(cache.entries.has('/abc'), false);
+    assert.equal(cache.entries.has('abc'), false);
     fail = false;
     assert.equal((await flaky.load('', 'abc'))?.linkId, 'lnk_1');
   });
@@ -129,7 +129,7 @@ describe('RedirectResolver', () => {
     resolver.countClick(target);
     resolver.countClick(target);
     assert.equal(target.clicks, 2);
-    assert.equal(resolver.cached('/abc')?.clicks, 2, 'the cached target sees the clicks');
+    assert.equal(resolver.cached('abc')?.clicks, 2, 'the cached target sees the clicks');
     assert.deepEqual(counter.recorded, ['lnk_abc', 'lnk_abc']);
   });
 

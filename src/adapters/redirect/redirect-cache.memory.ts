@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import type { RedirectInvalidation } from '../../core/links/ports.js';
 import type { RedirectTarget } from '../../core/redirect/redirect-target.js';
+import { RedirectResolver } from '../../core/redirect/redirect-resolver.js';
 
 /** null marks a slug known not to exist (negative entry). */
 export type CachedTarget = RedirectTarget | null;
@@ -26,10 +27,6 @@ export class MemoryRedirectCache implements RedirectInvalidation {
     this.misses = new LRUCache({ max: options.maxMisses ?? 20_000, ttl: options.missTtlMs ?? 30_000 });
   }
 
-  static key(domain: string, slug: string): string {
-    return `${domain}/${slug}`;
-  }
-
   /** undefined: not cached; null: known missing. */
   get(key: string): CachedTarget | undefined {
     const hit = this.hits.get(key);
@@ -43,7 +40,7 @@ export class MemoryRedirectCache implements RedirectInvalidation {
   }
 
   invalidate(domain: string, slug: string): void {
-    const key = MemoryRedirectCache.key(domain, slug);
+    const key = RedirectResolver.key(domain, slug);
     this.hits.delete(key);
     this.misses.delete(key);
   }

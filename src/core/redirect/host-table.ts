@@ -12,6 +12,11 @@ export class HostTable implements DomainListener {
     for (const d of domains) this.domainSaved(d);
   }
 
+  /** False while no custom domain exists: the redirect then need not even read the Host header. */
+  get hasCustomDomains(): boolean {
+    return this.notFound.size > 0;
+  }
+
   domainFor(host: string | undefined): string {
     if (host === undefined || host === this.defaultHost || this.notFound.size === 0) return '';
     const name = host.toLowerCase().replace(/:\d+$/, '').replace(/\.$/, '');

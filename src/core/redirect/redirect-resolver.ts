@@ -23,8 +23,9 @@ export class RedirectResolver {
 
   constructor(private readonly cache: RedirectCache, private readonly links: SlugLookup, private readonly counter: ClickCounter) {}
 
+  /** Default-domain keys are the bare slug (no string built per request); slugs hold no '.', hosts do. */
   static key(domain: string, slug: string): string {
-    return `${domain}/${slug}`;
+    return domain === '' ? slug : `${domain}/${slug}`;
   }
 
   cached(key: string): RedirectTarget | null | undefined {

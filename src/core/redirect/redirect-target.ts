@@ -12,6 +12,8 @@ export interface RedirectTarget {
   status: RedirectType;
   url: string;
   location: string;
+  /** Response headers for a visit that adds no query: built once, reused by every such redirect. */
+  headers: string[];
   /** Parameter names already in the destination; null when forwarding is off. */
   ownKeys: ReadonlySet<string> | null;
   /** Index of '#' in location, or -1: a forwarded query goes before the fragment. */
@@ -36,6 +38,7 @@ export function toRedirectTarget(link: Link): RedirectTarget {
     status: link.redirectType,
     url: link.url,
     location,
+    headers: redirectHeaders(location),
     ownKeys: link.forwardQuery ? new Set(new URL(location).searchParams.keys()) : null,
     hashAt,
     expiresAtMs: link.expiresAt ? link.expiresAt.getTime() : Number.POSITIVE_INFINITY,
@@ -66,6 +69,13 @@ function appendPairs(url: string, hashAt: number, pairs: string): string {
   const fragment = hashAt === -1 ? '' : url.slice(hashAt);
   const joiner = !base.includes('?') ? '?' : base.endsWith('?') || base.endsWith('&') ? '' : '&';
   return base + joiner + pairs + fragment;
+}
+
+export const REDIRECT_CACHE_CONTROL = 'private, max-age=0';
+
+/** Flat header list for ServerResponse.writeHead. */
+export function redirectHeaders(location: string): string[] {
+  return ['Location', location, 'Cache-Control', REDIRECT_CACHE_CONTROL, 'Content-Length', '0'];
 }
 
 export function isExhausted(target: RedirectTarget, nowMs: number): boolean {

@@ -1,14 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyBaseLogger } from 'fastify';
 import { RESERVED_SEGMENTS } from '../../core/links/slug.js';
-import { isExhausted, locationFor, type RedirectTarget } from '../../core/redirect/redirect-target.js';
+import { REDIRECT_CACHE_CONTROL, isExhausted, locationFor, redirectHeaders, type RedirectTarget } from '../../core/redirect/redirect-target.js';
 import { RedirectResolver } from '../../core/redirect/redirect-resolver.js';
 import type { HostTable } from '../../core/redirect/host-table.js';
 import { problem } from '../problems.js';
 import { expiredPage, inspectPage, notFoundPage, passwordPage } from './pages.js';
 
 const SLUG_PATH = /^[A-Za-z0-9_-]+(?:\/[A-Za-z0-9_-]+)*$/;
-const CACHE_CONTROL = 'private, max-age=0';
+const CACHE_CONTROL = REDIRECT_CACHE_CONTROL;
 const HTML_HEADERS = {
   'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': CACHE_CONTROL, 'X-Content-Type-Options': 'nosniff',
   'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
@@ -18,7 +18,7 @@ export interface RedirectHandlerDeps {
   resolver: RedirectResolver;
   baseUrl: URL;
   /** Host header → stored domain, and each domain's not-found redirect. */
-  hosts: Pick<HostTable, 'domainFor' | 'notFoundUrl'>;
+  hosts: Pick<HostTable, 'domainFor' | 'notFoundUrl' | 'hasCustomDomains'>;
   log: FastifyBaseLogger;
 }
 
@@ -40,7 +40,8 @@ export class RedirectHandler {
     const slash = path.indexOf('/');
     if (RESERVED_SEGMENTS.has((slash === -1 ? path : path.slice(0, slash)).toLowerCase())) return false;
 
-    const domain = this.deps.hosts.domainFor(req.headers.host);
+    // Reading req.headers makes Node build the whole header object: skip it when it cannot matter.
+    const domain = this.deps.hosts.hasCustomDomains ? this.deps.hosts.domainFor(req.headers.host) : '';
     const key = RedirectResolver.key(domain, path);
     const query = q === -1 ? '' : url.slice(q + 1);
     const cached = this.deps.resolver.cached(key);
@@ -73,12 +74,14 @@ export class RedirectHandler {
       return this.send(req, res, 410, 'link-expired', 'this link has expired', expiredPage);
     }
     if (target.passwordHash !== null) return this.html(req, res, 401, passwordPage(slug, false));
-    this.redirect(res, target.status, locationFor(target, query));
+    const location = locationFor(target, query);
+    res.writeHead(target.status, location === target.location ? target.headers : redirectHeaders(location));
+    res.end();
     if (req.method === 'GET') this.deps.resolver.countClick(target);
   }
 
   private redirect(res: ServerResponse, status: number, location: string): void {
-    res.writeHead(status, ['Location', location, 'Cache-Control', CACHE_CONTROL, 'Content-Length', '0']);
+    res.writeHead(status, redirectHeaders(location));
     res.end();
   }
 
