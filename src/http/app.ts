@@ -18,6 +18,7 @@ import { qrRoutes } from './routes/qr.routes.js';
 import { DomainSchema, domainRoutes } from './routes/domains.routes.js';
 import { MemberSchema, WorkspaceSchema, workspaceRoutes } from './routes/workspaces.routes.js';
 import { registerErrorHandling } from './plugins/errors.js';
+import { createSchemaController } from './validation.js';
 import { registerIdempotency } from './plugins/idempotency.js';
 import type { IdempotencyService } from '../core/idempotency/idempotency-service.js';
 import { passwordRoutes, type PasswordRouteDeps } from './redirect/password.routes.js';
@@ -46,7 +47,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     bodyLimit: 1024 * 1024,
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 256 },
     genReqId: (req) => { const given = req.headers['x-request-id']; return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID(); },
-    schemaController: (await import('./validation.js')).schemaController,
+    schemaController: createSchemaController(),
     serverFactory: (handler) => createServer({ keepAliveTimeout: 65_000 }, (req: IncomingMessage, res: ServerResponse) => {
       if (hotPath !== null && (req.method === 'GET' || req.method === 'HEAD') && hotPath.handle(req, res)) return;
       handler(req, res);

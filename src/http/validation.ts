@@ -6,20 +6,29 @@ const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
 /**
  * JSON bodies are validated strictly ("5" is not a number); query strings, params and
- * headers are text and get coerced. Each part has its own Ajv holding the shared schemas.
+ * headers are text and get coerced. One Ajv per kind for the whole app: Fastify asks for a
+ * compiler per plugin context, and building Ajv instances is the costliest part of start-up.
  */
-export const schemaController = {
-  compilersFactory: {
-    buildValidator: (externalSchemas: unknown) => {
-      const make = (coerceTypes: false | 'array') => {
-        const ajv = new Ajv({ coerceTypes, useDefaults: true, removeAdditional: false, allErrors: true, strict: false });
-        addFormats(ajv);
-        for (const schema of Object.values((externalSchemas ?? {}) as Record<string, AnySchema>)) ajv.addSchema(schema);
-        return ajv;
-      };
-      const body = make(false);
-      const text = make('array');
-      return ({ schema, httpPart }: { schema: AnySchema; httpPart?: string }) => (httpPart === 'body' ? body : text).compile(schema);
+export function createSchemaController(): NonNullable<FastifyServerOptions['schemaController']> {
+  const make = (coerceTypes: false | 'array') => {
+    const ajv = new Ajv({ coerceTypes, useDefaults: true, removeAdditional: false, allErrors: true, strict: false });
+    addFormats(ajv);
+    return ajv;
+  };
+  const body = make(false);
+  const text = make('array');
+  const known = new Set<string>();
+  return {
+    compilersFactory: {
+      buildValidator: (externalSchemas: unknown) => {
+        for (const [id, schema] of Object.entries((externalSchemas ?? {}) as Record<string, AnySchema>)) {
+          if (known.has(id)) continue;
+          known.add(id);
+          body.addSchema(schema);
+          text.addSchema(schema);
+        }
+        return ({ schema, httpPart }: { schema: AnySchema; httpPart?: string }) => (httpPart === 'body' ? body : text).compile(schema);
+      },
     },
-  },
-} as unknown as NonNullable<FastifyServerOptions['schemaController']>;
+  } as unknown as NonNullable<FastifyServerOptions['schemaController']>;
+}
