@@ -1,0 +1,52 @@
+import type { BenchResults } from './results.js';
+
+function table(headers: string[], rows: string[][], rightAlign: (col: number) => boolean): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => '| ' + cells.map((c, i) => (rightAlign(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join(' | ') + ' |';
+  const rule = '|' + widths.map((w, i) => (rightAlign(i) ? '-'.repeat(w + 1) + ':' : '-'.repeat(w + 2))).join('|') + '|';
+  return [line(headers), rule, ...rows.map(line)].join('\n');
+}
+
+/** Above this, other processes' CPU use during a measured run makes its figures suspect. */
+const BUSY_PCT = 15;
+
+const int = (n: number) => Math.round(n).toLocaleString('en-US');
+const fixed = (n: number, digits = 1) => n.toFixed(digits);
+
+/** The summary and per-run tables, as Markdown (readable on a terminal as well). */
+export function renderReport(r: BenchResults): string {
+  const out: string[] = [];
+  out.push(`Curt benchmark, ${r.date}`);
+  out.push(`Machine: ${r.machine.nproc} CPUs (${r.machine.cpu}), ${r.machine.memGb} GB RAM, Node ${r.machine.node}, Linux ${r.machine.kernel}; load average at start ${r.machine.loadAvgAtStart.join(' / ')}`);
+  out.push(`Source: commit ${r.source.commit}${r.source.modified.length > 0 ? ` + uncommitted changes to ${r.source.modified.join(', ')}` : ''}`);
+  out.push('');
+  out.push(table(['Check', 'Measured', 'Budget', 'Result'],
+    r.checks.map((c) => [c.name, c.value, c.budget, c.pass === null ? 'info' : c.pass ? 'PASS' : 'FAIL']), () => false));
+  const runs = [...r.redirect.warmups.map((w) => ({ ...w, label: 'warm-up' })), ...r.redirect.runs.map((w, i) => ({ ...w, label: `run ${i + 1}` }))];
+  if (runs.length > 0) {
+    out.push('');
+    out.push('Redirect load runs (in the order they ran; warm-ups are not counted):');
+    out.push('');
+    out.push(table(
+      ['Run', 'Server', 'req/s', 'Responses', '302s', 'Errors', 'Timeouts', 'p50 ms', 'p99 ms', 'Server CPU %', 'Server µs/req', 'Loader CPU %', 'Other CPU %'],
+      runs.map((x) => [x.label, x.target, int(x.reqPerSec), int(x.responses), int(x.status3xx), String(x.errors), String(x.timeouts),
+        String(x.latencyMs.p50), String(x.latencyMs.p99), fixed(x.serverCpuPct), fixed(x.serverCpuUsPerReq), fixed(x.loaderCpuPct), fixed(x.otherCpuPct)]),
+      (col) => col >= 2,
+    ));
+  }
+  if (r.redirect.maxOtherCpuPct !== undefined && r.redirect.maxOtherCpuPct > BUSY_PCT) {
+    out.push('');
+    out.push(`WARNING: other processes used up to ${r.redirect.maxOtherCpuPct.toFixed(0)}% of a core during a measured load run (this machine has ${r.machine.nproc}); the throughput figures are disturbed. Re-run on a quiet machine.`);
+  }
+  const errors = [['redirect', r.redirect.error], ['cold start', r.coldStart.error], ['idle RSS', r.embeddedIdleRss.error], ['postgres', r.postgres.error]]
+    .filter(([, e]) => e !== undefined);
+  if (errors.length > 0) {
+    out.push('');
+    for (const [what, e] of errors) out.push(`ERROR (${what}): ${e}`);
+  }
+  if (r.postgres.skipped) {
+    out.push('');
+    out.push(`Note: PostgreSQL idle RSS skipped: ${r.postgres.skipped}`);
+  }
+  return out.join('\n');
+}
