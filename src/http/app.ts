@@ -19,6 +19,7 @@ import { DomainSchema, domainRoutes } from './routes/domains.routes.js';
 import { MemberSchema, WorkspaceSchema, workspaceRoutes } from './routes/workspaces.routes.js';
 import { registerErrorHandling } from './plugins/errors.js';
 import { createSchemaController } from './validation.js';
+import { withStandardHeaders } from './openapi-headers.js';
 import { registerIdempotency } from './plugins/idempotency.js';
 import type { IdempotencyService } from '../core/idempotency/idempotency-service.js';
 import { passwordRoutes, type PasswordRouteDeps } from './redirect/password.routes.js';
@@ -74,6 +75,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         } },
       },
       refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
+      transform: ({ schema, url, route }) => ({
+        url,
+        schema: schema ? { ...schema, response: withStandardHeaders(route.method, schema.response as never) } as typeof schema : schema,
+      }),
     });
   }
   await app.register(healthRoutes(options.routes));

@@ -31,6 +31,11 @@ describe('documentation and operations', () => {
         assert.ok(operation.security, `${op} documents its security`);
         assert.equal(operation.responses['401'].content['application/problem+json'].schema.$ref, '#/components/schemas/Problem');
       }
+      for (const [status, response] of Object.entries(operation.responses as Record<string, { headers?: Record<string, unknown> }>)) {
+        assert.deepEqual((response.headers?.['X-Request-Id'] as { schema?: unknown })?.schema, { type: 'string' }, `${op} ${status} documents X-Request-Id`);
+        if (status === '429') assert.ok(response.headers?.['Retry-After'], `${op} 429 documents Retry-After`);
+        if (method === 'post' && status.startsWith('2')) assert.ok(response.headers?.['Idempotent-Replayed'], `${op} documents Idempotent-Replayed`);
+      }
       if (method === 'post' && !path.includes('/auth/')) assert.ok(operation.parameters?.some((p: { name: string; in: string }) => p.name === 'idempotency-key' && p.in === 'header'), `${op} documents Idempotency-Key`);
     }
     assert.ok(doc.paths['/api/v1/auth/login']!.post.responses['200'].headers.RateLimit, 'rate-limit headers are documented');

@@ -12,8 +12,8 @@ const Credentials = Type.Object({
 });
 const UserSchema = Type.Object({ id: Type.String(), email: Type.String(), isAdmin: Type.Boolean(), createdAt: Type.String({ format: 'date-time' }) }, { $id: 'User' });
 const RateHeaders = {
-  'RateLimit-Policy': { schema: { type: 'string' }, description: 'IETF draft: "auth";q=10;w=60' },
-  RateLimit: { schema: { type: 'string' }, description: 'IETF draft: "auth";r=9;t=60' },
+  'RateLimit-Policy': { type: 'string', description: 'IETF draft: "auth";q=10;w=60' },
+  RateLimit: { type: 'string', description: 'IETF draft: "auth";r=9;t=60' },
 };
 
 export { UserSchema };
