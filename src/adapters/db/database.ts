@@ -27,12 +27,12 @@ export async function openPostgres(url: string, poolSize = 10): Promise<Database
   return { db, engine: 'postgres', close: () => db.destroy() };
 }
 
-/** Embedded PGlite; dataDir null keeps everything in memory (tests). Loaded only when used. */
+/**
+ * Embedded PGlite on its own worker thread (never the thread that serves redirects);
+ * dataDir null keeps everything in memory (tests). Loaded only when used.
+ */
 export async function openPGlite(dataDir: string | null): Promise<DatabaseHandle> {
-  const { PGlite } = await import('@electric-sql/pglite');
-  const parsers = { [INT8]: Number, [NUMERIC]: Number };
-  const pglite = dataDir === null ? new PGlite({ parsers }) : new PGlite(dataDir, { parsers });
-  await pglite.waitReady;
-  const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+  const { startPGliteWorker } = await import('./pglite-client.js');
+  const db = new Kysely<Database>({ dialect: new PGliteDialect(await startPGliteWorker(dataDir)) });
   return { db, engine: 'pglite', close: () => db.destroy() };
 }

@@ -1,4 +1,4 @@
-import type { PGlite } from '@electric-sql/pglite';
+import type { PGliteClient } from './pglite-client.js';
 import {
   CompiledQuery,
   PostgresAdapter,
@@ -13,12 +13,13 @@ import {
 } from 'kysely';
 
 /**
- * Kysely dialect for embedded PGlite. PGlite is one connection, so the driver hands it
- * to one user at a time: a transaction holds it until commit and nothing interleaves.
+ * Kysely dialect for embedded PGlite (reached through a PGliteClient: a worker thread).
+ * PGlite is one connection, so the driver hands it to one user at a time: a transaction
+ * holds it until commit and nothing interleaves.
  * (The published kysely-pglite-dialect pins PGlite <= 0.4.)
  */
 export class PGliteDialect implements Dialect {
-  constructor(private readonly pglite: PGlite) {}
+  constructor(private readonly pglite: PGliteClient) {}
   createAdapter() { return new PostgresAdapter(); }
   createDriver(): Driver { return new PGliteDriver(this.pglite); }
   createQueryCompiler() { return new PostgresQueryCompiler(); }
@@ -26,14 +27,10 @@ export class PGliteDialect implements Dialect {
 }
 
 class PGliteConnection implements DatabaseConnection {
-  constructor(private readonly pglite: PGlite) {}
+  constructor(private readonly pglite: PGliteClient) {}
 
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
-    // Without parameters use the simple protocol, which (like node-postgres) accepts several
-    // statements in one text: migrations rely on that.
-    const result = query.parameters.length === 0
-      ? (await this.pglite.exec(query.sql)).at(-1) ?? { rows: [] as R[], affectedRows: undefined, fields: [] }
-      : await this.pglite.query<R>(query.sql, [...query.parameters]);
+    const result = await this.pglite.query(query.sql, query.parameters);
     const rows = result.rows as R[];
     return result.affectedRows === undefined ? { rows } : { rows, numAffectedRows: BigInt(result.affectedRows) };
   }
@@ -49,11 +46,11 @@ class PGliteDriver implements Driver {
   private busy = false;
   private readonly waiting: Array<() => void> = [];
 
-  constructor(private readonly pglite: PGlite) {
+  constructor(private readonly pglite: PGliteClient) {
     this.connection = new PGliteConnection(pglite);
   }
 
-  async init() { await this.pglite.waitReady; }
+  async init() {}
 
   async acquireConnection(): Promise<DatabaseConnection> {
     if (this.busy) await new Promise<void>((resolve) => this.waiting.push(resolve));
@@ -73,5 +70,5 @@ class PGliteDriver implements Driver {
   }
   async commitTransaction(conn: DatabaseConnection) { await conn.executeQuery(CompiledQuery.raw('commit')); }
   async rollbackTransaction(conn: DatabaseConnection) { await conn.executeQuery(CompiledQuery.raw('rollback')); }
-  async destroy() { if (!this.pglite.closed) await this.pglite.close(); }
+  async destroy() { await this.pglite.close(); }
 }
