@@ -20,7 +20,8 @@ type Reply = { id: number; rows?: unknown[]; affectedRows?: number; error?: { me
 
 /** PGlite in a worker thread (src/adapters/db/pglite-worker.ts); dataDir null keeps it in memory. */
 export async function startPGliteWorker(dataDir: string | null): Promise<PGliteClient> {
-  const worker = new Worker(new URL('./pglite-worker.js', import.meta.url), { workerData: { dataDir } });
+  // The thread only relays queries: a small young generation keeps idle RSS within budget.
+  const worker = new Worker(new URL('./pglite-worker.js', import.meta.url), { workerData: { dataDir }, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
   const pending = new Map<number, { resolve: (r: QueryResult) => void; reject: (e: Error) => void }>();
   let next = 1;
   let failure: Error | null = null;
