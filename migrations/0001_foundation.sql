@@ -1,6 +1,10 @@
 -- Foundation: accounts, workspaces, API keys, domains, links, tags, idempotency.
 -- Migrations are immutable once released: change the schema with a new file.
 
+-- Trigram indexes make substring search (?search=) an index lookup instead of a scan.
+-- pg_trgm ships with PostgreSQL (contrib) and is a trusted extension since PostgreSQL 13.
+CREATE EXTENSION IF NOT EXISTS pg_trgm;
+
 CREATE TABLE users (
   id            text PRIMARY KEY,
   email         text NOT NULL,
@@ -94,6 +98,8 @@ CREATE UNIQUE INDEX links_domain_slug_key ON links (domain, slug);
 CREATE INDEX links_workspace_created_idx ON links (workspace_id, created_at DESC, id DESC);
 CREATE INDEX links_workspace_url_hash_idx ON links (workspace_id, url_hash);
 CREATE INDEX links_tags_idx ON links USING gin (tags);
+-- Keep in step with the search expression in link-repository.sql.ts.
+CREATE INDEX links_search_idx ON links USING gin ((slug || ' ' || url || ' ' || coalesce(title, '')) gin_trgm_ops);
 
 -- The workspace's tag vocabulary, so GET /tags never aggregates over links.
 -- Byte order (COLLATE "C"), so tags sort and page the same on every server collation.

@@ -5,17 +5,20 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 
 const INT8 = 20;
 const NUMERIC = 1700;
 const port = parentPort!;
 const { dataDir } = workerData as { dataDir: string | null };
 const parsers = { [INT8]: Number, [NUMERIC]: Number };
+// The extensions the migrations create must be loaded into the embedded engine.
+const options = { parsers, extensions: { pg_trgm } };
 
 interface Request { id: number; sql?: string; params?: unknown[]; close?: true }
 
 try {
-  const pglite = dataDir === null ? new PGlite({ parsers }) : new PGlite(dataDir, { parsers });
+  const pglite = dataDir === null ? new PGlite(options) : new PGlite(dataDir, options);
   await pglite.waitReady;
   let queue = Promise.resolve();
   port.on('message', (request: Request) => {

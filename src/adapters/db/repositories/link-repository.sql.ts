@@ -60,8 +60,9 @@ export class SqlLinkRepository implements LinkRepository {
     if (q.tag !== undefined) query = query.where(sql<boolean>`tags @> ARRAY[${q.tag}]::text[]`);
     if (q.urlHash !== undefined) query = query.where('url_hash', '=', q.urlHash);
     if (q.search !== undefined) {
+      // The same expression as links_search_idx (a pg_trgm GIN index), so the index serves it.
       const pattern = `%${escapeLike(q.search)}%`;
-      query = query.where((eb) => eb.or([eb('slug', 'ilike', pattern), eb('url', 'ilike', pattern), eb('title', 'ilike', pattern)]));
+      query = query.where(sql<boolean>`(slug || ' ' || url || ' ' || coalesce(title, '')) ilike ${pattern}`);
     }
     if (q.after) {
       const after = q.after;
