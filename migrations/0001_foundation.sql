@@ -39,6 +39,7 @@ CREATE TABLE sessions (
   expires_at timestamptz NOT NULL
 );
 CREATE INDEX sessions_user_idx ON sessions (user_id);
+CREATE INDEX sessions_expires_idx ON sessions (expires_at);
 
 CREATE TABLE api_keys (
   id           text PRIMARY KEY,

@@ -11,6 +11,7 @@ import { HostTable } from '../core/redirect/host-table.js';
 import { WorkspaceService } from '../core/workspaces/workspace-service.js';
 import { SqlWorkspaceRepository } from '../adapters/db/repositories/workspace-repository.sql.js';
 import { IdempotencyService } from '../core/idempotency/idempotency-service.js';
+import { Housekeeping } from '../core/maintenance/housekeeping.js';
 import { LinkService } from '../core/links/link-service.js';
 import type { RedirectInvalidation } from '../core/links/ports.js';
 import { RedirectResolver } from '../core/redirect/redirect-resolver.js';
@@ -83,6 +84,8 @@ export interface CurtOptions {
   /** Tests pass their own database; otherwise it is opened from config. */
   database?: DatabaseHandle;
   clickFlushMs?: number;
+  /** How often expired sessions and idempotency records are deleted (default hourly). */
+  housekeepingMs?: number;
 }
 
 export async function createCurt(config: Config, options: CurtOptions = {}): Promise<Curt> {
@@ -104,12 +107,14 @@ export async function createCurt(config: Config, options: CurtOptions = {}): Pro
     ? await bootstrap(services.accounts, services.users, services.apiKeys, `admin@${config.baseUrl.hostname}`, config.initialApiKey)
     : null;
 
+  const idempotency = new IdempotencyService(new SqlIdempotencyStore(handle.db));
+  const housekeeping = new Housekeeping(new SqlSessionRepository(handle.db), idempotency);
   const app = await buildApp({
     logLevel: config.logLevel,
     trustProxy: config.trustProxy,
     serveApi: role === 'all' || role === 'api',
     serveRedirects: role === 'all' || role === 'redirect',
-    idempotency: new IdempotencyService(new SqlIdempotencyStore(handle.db)),
+    idempotency,
     routes: {
       guard: createGuard({ accounts: services.accounts, apiKeys: services.apiKeys, sessionActors: new SessionActorResolver(services.users), baseUrl: config.baseUrl }),
       baseUrl: config.baseUrl,
@@ -129,12 +134,17 @@ export async function createCurt(config: Config, options: CurtOptions = {}): Pro
     }),
   });
   counter.start();
+  const housekeepingTimer = setInterval(() => {
+    housekeeping.run().catch((error: unknown) => app.log.warn({ err: error }, 'housekeeping failed'));
+  }, options.housekeepingMs ?? 3_600_000);
+  housekeepingTimer.unref();
 
   let closing: Promise<void> | null = null;
   return {
     ...services, app, bootstrapped,
     close: () => {
       closing ??= (async () => {
+        clearInterval(housekeepingTimer);
         await app.close();
         await counter.close();
         if (!options.database) await handle.close();

@@ -73,6 +73,11 @@ export class FakeSessions implements SessionRepository {
   async delete(tokenHash: string): Promise<void> {
     this.rows.delete(tokenHash);
   }
+  async deleteExpired(now: Date): Promise<number> {
+    let n = 0;
+    for (const [hash, row] of this.rows) if (row.expiresAt <= now) { this.rows.delete(hash); n++; }
+    return n;
+  }
 }
 
 /** Not a real hash: "fake$" + password, so tests can see what was hashed. */

@@ -44,6 +44,8 @@ export interface SessionRepository {
   /** The user of a live session, or null when unknown or expired. */
   findUser(tokenHash: string, now: Date): Promise<User | null>;
   delete(tokenHash: string): Promise<void>;
+  /** Removes sessions that expired before `now`; returns how many. */
+  deleteExpired(now: Date): Promise<number>;
 }
 
 export interface PasswordHasher {
