@@ -101,6 +101,9 @@ CREATE INDEX links_workspace_url_hash_idx ON links (workspace_id, url_hash);
 CREATE INDEX links_tags_idx ON links USING gin (tags);
 -- Keep in step with the search expression in link-repository.sql.ts.
 CREATE INDEX links_search_idx ON links USING gin ((slug || ' ' || url || ' ' || coalesce(title, '')) gin_trgm_ops);
+-- With the default statistics a term in a few percent of links can be estimated at 100 rows,
+-- planned as a bitmap scan plus sort, and take 150 ms at 1M links; 1000 keeps estimates right.
+ALTER INDEX links_search_idx ALTER COLUMN 1 SET STATISTICS 1000;
 
 -- The workspace's tag vocabulary, so GET /tags never aggregates over links.
 -- Byte order (COLLATE "C"), so tags sort and page the same on every server collation.

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -41,6 +41,7 @@ describe('configuration', () => {
     assert.equal(loadConfig({ DATABASE_URL_FILE: file }).databaseUrl, 'postgres://u:p@127.0.0.1/db');
     assert.throws(() => loadConfig({ DATABASE_URL_FILE: file, DATABASE_URL: 'postgres://x/y' }), /DATABASE_URL: set either/);
     assert.throws(() => loadConfig({ PORT_FILE: join(dir, 'missing') }), /^Error: PORT_FILE: cannot read|PORT_FILE: cannot read/);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('accepts trust-proxy hops, CIDRs and booleans', () => {

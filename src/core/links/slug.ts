@@ -16,5 +16,8 @@ export function slugProblem(slug: string): string | null {
 
 /** 62^7 ≈ 3.5e12 possibilities from the CSPRNG; collisions are retried by the service. */
 export function generateSlug(): string {
-  return randomBase62(GENERATED_SLUG_LENGTH);
+  for (;;) {
+    const slug = randomBase62(GENERATED_SLUG_LENGTH);
+    if (!RESERVED_SEGMENTS.has(slug.toLowerCase())) return slug; // e.g. "HealthZ": astronomically rare, never served
+  }
 }
