@@ -9,16 +9,31 @@ export const BASELINE_ENTRY = fileURLToPath(new URL('./baseline-server.js', impo
 export const LOAD_ENTRY = fileURLToPath(new URL('./load-worker.js', import.meta.url));
 export const RESULTS_DIR = resolve(REPO_ROOT, '.bench');
 
-function intFromEnv(name: string, fallback: number): number {
+/** Parts of the run, in the order they run; BENCH_ONLY=<comma list> runs only those named. */
+export const PHASES = ['embedded', 'postgres', 'links'] as const;
+export type Phase = (typeof PHASES)[number];
+
+function phasesFromEnv(): Phase[] {
+  const raw = process.env.BENCH_ONLY;
+  if (raw === undefined || raw.trim() === '') return [...PHASES];
+  const names = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = names.filter((n) => !(PHASES as readonly string[]).includes(n));
+  if (names.length === 0 || unknown.length > 0) throw new Error(`BENCH_ONLY must be a comma-separated list of ${PHASES.join(', ')}; got "${raw}"`);
+  return PHASES.filter((p) => names.includes(p));
+}
+
+function intFromEnv(name: string, fallback: number, min = 1): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got "${raw}"`);
+  if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be an integer of at least ${min}, got "${raw}"`);
   return value;
 }
 
 /** Defaults are the documented method; the BENCH_* variables exist for quick trial runs. */
 export const SETTINGS = {
+  /** embedded: redirect throughput, then cold starts and idle RSS on its data dir; postgres: idle RSS on PostgreSQL; links: SPEC §7 link budgets at 1 M links. */
+  phases: phasesFromEnv(),
   links: intFromEnv('BENCH_LINKS', 1000),
   connections: intFromEnv('BENCH_CONNECTIONS', 50),
   durationS: intFromEnv('BENCH_DURATION_S', 10),
@@ -30,9 +45,27 @@ export const SETTINGS = {
   readyPollMs: 20,
   readyTimeoutMs: 30_000,
   stopTimeoutMs: 5000,
-  /** The whole run is aborted (children stopped) after this. */
-  overallTimeoutMs: 4 * 60_000,
+  /** The whole run is aborted (children stopped, scratch databases dropped) after this. */
+  overallTimeoutMs: 8 * 60_000,
   postgresAdminUrl: process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+  /** The links phase (SPEC §7 "link creation with 1 million links stored"), on PostgreSQL. */
+  linksPhase: {
+    /** Links seeded with SQL before anything is measured (at least 10,000, so every list page is full). */
+    stored: intFromEnv('BENCH_LINKS_STORED', 1_000_000, 10_000),
+    creates: 500,
+    listFirstPages: 200,
+    /** Requests that follow a nextCursor, over pages 2 .. cursorDepth + 1. */
+    listCursorPages: 200,
+    cursorDepth: 5,
+    searchesFew: 200,
+    searchesMany: 200,
+    tagFilters: 100,
+    /** Requests of each kind sent first and not counted. */
+    warmups: 20,
+    /** One kind stops after this (warm-up included) even if not all its requests were sent: keeps the phase bounded when a query is slow. */
+    kindTimeLimitMs: 25_000,
+    requestTimeoutMs: 30_000,
+  },
 };
 
 export const BUDGETS = {
@@ -40,4 +73,9 @@ export const BUDGETS = {
   coldStartMs: 3000,
   embeddedIdleRssMb: 400,
   postgresIdleRssMb: 150,
+  /** p99 of POST /api/v1/links with 1 M links stored. */
+  linkCreateP99Ms: 20,
+  /** p99 of GET /api/v1/links (pages, tag filter) and of ?search=, with 1 M links stored. */
+  linkListP99Ms: 50,
+  linkSearchP99Ms: 50,
 };

@@ -8,6 +8,9 @@ export interface ScratchDatabase {
   drop(): Promise<void>;
 }
 
+/** Every scratch database not yet dropped, so a cleanup on any path drops them all. */
+const live = new Set<ScratchDatabase>();
+
 async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
   await client.connect();
@@ -28,14 +31,30 @@ export async function probePostgres(adminUrl: string): Promise<{ ok: true; versi
   }
 }
 
-export async function createScratchDatabase(adminUrl: string): Promise<ScratchDatabase> {
-  const name = `curt_bench_${randomBytes(6).toString('hex')}`;
-  await withClient(adminUrl, (c) => c.query(`CREATE DATABASE ${name}`));
+/** Creates `<prefix>_<12 hex>`; it is registered before it exists, so dropScratchDatabases() covers a create in flight. */
+export async function createScratchDatabase(adminUrl: string, prefix = 'curt_bench'): Promise<ScratchDatabase> {
+  const name = `${prefix}_${randomBytes(6).toString('hex')}`;
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
-  return {
+  const db: ScratchDatabase = {
     url: url.href,
     name,
-    drop: () => withClient(adminUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => {}),
+    drop: async () => {
+      await withClient(adminUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+      live.delete(db);
+    },
   };
+  live.add(db);
+  try {
+    await withClient(adminUrl, (c) => c.query(`CREATE DATABASE ${name}`));
+  } catch (error) {
+    live.delete(db);
+    throw error;
+  }
+  return db;
+}
+
+/** Drops every scratch database this process created and has not dropped yet. */
+export async function dropScratchDatabases(onError: (name: string, error: unknown) => void): Promise<void> {
+  await Promise.all([...live].map((db) => db.drop().catch((error: unknown) => onError(db.name, error))));
 }

@@ -1,3 +1,4 @@
+import { PHASES } from './config.js';
 import type { BenchResults } from './results.js';
 
 function table(headers: string[], rows: string[][], rightAlign: (col: number) => boolean): string {
@@ -38,7 +39,26 @@ export function renderReport(r: BenchResults): string {
     out.push('');
     out.push(`WARNING: other processes used up to ${r.redirect.maxOtherCpuPct.toFixed(0)}% of a core during a measured load run (this machine has ${r.machine.nproc}); the throughput figures are disturbed. Re-run on a quiet machine.`);
   }
-  const errors = [['redirect', r.redirect.error], ['cold start', r.coldStart.error], ['idle RSS', r.embeddedIdleRss.error], ['postgres', r.postgres.error]]
+  if (r.links.kinds.length > 0) {
+    out.push('');
+    out.push(`API requests with ${(r.links.stored ?? 0).toLocaleString('en-US')} links stored (PostgreSQL ${r.links.version ?? '?'}), one at a time over one keep-alive connection; warm-ups not counted:`);
+    out.push('');
+    out.push(table(
+      ['Kind', 'Requests', 'Warm-ups', 'Wrong', 'p50 ms', 'p99 ms', 'max ms', 'mean ms', 'p99 budget ms', 'Request'],
+      r.links.kinds.map((k) => [k.name, int(k.measured), String(k.warmups), String(k.wrong), fixed(k.p50Ms), fixed(k.p99Ms), fixed(k.maxMs), fixed(k.meanMs), String(k.budgetP99Ms), k.label]),
+      (col) => col >= 1 && col <= 8,
+    ));
+    out.push('');
+    for (const k of r.links.kinds) if (k.slowest) out.push(`Slowest ${k.name}: ${k.slowest}`);
+    const wrong = r.links.kinds.filter((k) => k.firstWrong !== undefined);
+    for (const k of wrong) out.push(`Wrong answer (${k.name}), the first: ${k.firstWrong}`);
+    const limited = r.links.kinds.filter((k) => k.timeLimited);
+    if (limited.length > 0) out.push(`Stopped at the per-kind time limit (not all requests sent): ${limited.map((k) => `${k.name} ${k.measured} of ${k.planned}`).join(', ')}`);
+    if (r.links.seed) {
+      out.push(`Seeded: table ${fixed(r.links.seed.tableMb, 0)} MB, indexes ${fixed(r.links.seed.indexesMb, 0)} MB (dropped for the load and built again: ${r.links.seed.indexesRebuilt.join(', ')})`);
+    }
+  }
+  const errors = [['redirect', r.redirect.error], ['cold start', r.coldStart.error], ['idle RSS', r.embeddedIdleRss.error], ['postgres', r.postgres.error], ['links', r.links.error]]
     .filter(([, e]) => e !== undefined);
   if (errors.length > 0) {
     out.push('');
@@ -47,6 +67,14 @@ export function renderReport(r: BenchResults): string {
   if (r.postgres.skipped) {
     out.push('');
     out.push(`Note: PostgreSQL idle RSS skipped: ${r.postgres.skipped}`);
+  }
+  if (r.links.skipped) {
+    out.push('');
+    out.push(`Note: link creation/list/search at 1 M links skipped: ${r.links.skipped}`);
+  }
+  if (r.phases.length < PHASES.length) {
+    out.push('');
+    out.push(`Note: only the phases ${r.phases.join(', ')} ran (BENCH_ONLY); this is a trial run, not the documented method.`);
   }
   return out.join('\n');
 }

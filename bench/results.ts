@@ -1,3 +1,6 @@
+import type { LatencyKind } from './api-latency.js';
+import type { Phase } from './config.js';
+import type { SeedResult } from './links-seed.js';
 import type { LoadRun } from './load.js';
 
 /** Everything one `npm run bench` measured; written to .bench/results.json. */
@@ -8,6 +11,8 @@ export interface BenchResults {
   /** The commit measured, and files differing from it (others may be editing the tree). */
   source: { commit: string; modified: string[] };
   settings: Record<string, unknown>;
+  /** The phases this run ran (BENCH_ONLY); the others have no results. */
+  phases: Phase[];
   redirect: {
     error?: string;
     warmups: LoadRun[];
@@ -28,6 +33,8 @@ export interface BenchResults {
   coldStart: { error?: string; freshDataDirReadyMs?: number; readyMs: number[]; medianMs?: number };
   embeddedIdleRss: { error?: string; mb: number[]; medianMb?: number };
   postgres: { skipped?: string; error?: string; version?: string; firstStartReadyMs?: number; readyMs?: number; idleRssMb?: number };
+  /** SPEC §7 link creation and list/search latency with `stored` links, on PostgreSQL. */
+  links: { skipped?: string; error?: string; version?: string; database?: string; stored?: number; seed?: SeedResult; kinds: LatencyKind[] };
   checks: Check[];
 }
 

@@ -2,14 +2,18 @@
 //   1. redirect throughput of Curt vs a bare node:http baseline (same load, alternated)
 //   2. embedded cold start on a warm data dir (spawn -> GET /readyz 200)
 //   3. idle RSS, embedded and (when reachable) on PostgreSQL
-// Prints a table and writes .bench/results.json. Children are stopped on every path.
+//   4. link creation and list/search latency with 1 M links stored (PostgreSQL, when reachable)
+// BENCH_ONLY=embedded,postgres,links (any of them) runs only those phases; by default all run.
+// Prints a table and writes .bench/results.json. Children are stopped and scratch databases
+// dropped on every path.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { BUDGETS, REPO_ROOT, RESULTS_DIR, SETTINGS } from './config.js';
+import { BUDGETS, REPO_ROOT, RESULTS_DIR, SETTINGS, type Phase } from './config.js';
 import { newApiKey } from './curt.js';
-import { createScratchDatabase, probePostgres, type ScratchDatabase } from './postgres.js';
+import { benchLinks, LINK_KIND_TITLES } from './links-bench.js';
+import { createScratchDatabase, dropScratchDatabases, probePostgres } from './postgres.js';
 import { aborted, killAllChildrenNow, refuseNewChildren, stopAllChildren } from './processes.js';
 import { benchRedirects } from './redirect-bench.js';
 import { renderReport } from './report.js';
@@ -25,14 +29,12 @@ rmSync(logDir, { recursive: true, force: true });
 mkdirSync(logDir, { recursive: true });
 const dataDir = mkdtempSync(join(tmpdir(), 'curt-bench-'));
 const pgDataDir = mkdtempSync(join(tmpdir(), 'curt-bench-pg-'));
-let scratch: ScratchDatabase | null = null;
+const linksDataDir = mkdtempSync(join(tmpdir(), 'curt-bench-links-'));
 
 async function cleanUp(): Promise<void> {
   await stopAllChildren(SETTINGS.stopTimeoutMs);
-  if (scratch) await scratch.drop().catch((e: unknown) => log(`could not drop ${scratch?.name}: ${message(e)}`));
-  scratch = null;
-  rmSync(dataDir, { recursive: true, force: true });
-  rmSync(pgDataDir, { recursive: true, force: true });
+  await dropScratchDatabases((name, e) => log(`could not drop ${name}: ${message(e)}`));
+  for (const dir of [dataDir, pgDataDir, linksDataDir]) rmSync(dir, { recursive: true, force: true });
 }
 
 // Whatever happens, no child outlives the benchmark, and the run is bounded in time.
@@ -46,7 +48,8 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => 
 setTimeout(() => abort(`overall time limit (${SETTINGS.overallTimeoutMs / 1000} s) reached`, 1), SETTINGS.overallTimeoutMs).unref();
 
 function gitSource(): BenchResults['source'] {
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
+  // Only trailing whitespace is trimmed: porcelain lines start with a status column that may be a space.
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: REPO_ROOT, encoding: 'utf8' }).trimEnd();
   try {
     return { commit: git('rev-parse', '--short', 'HEAD'), modified: git('status', '--porcelain', '--untracked-files=no').split('\n').filter(Boolean).map((l) => l.slice(3)) };
   } catch {
@@ -68,59 +71,23 @@ const results: BenchResults = {
   },
   source: gitSource(),
   settings: { ...SETTINGS, postgresAdminUrl: SETTINGS.postgresAdminUrl.replace(/:[^:@/]*@/, ':***@'), host: '127.0.0.1', pipelining: 1, keepAlive: true, loadGenerator: 'autocannon 9 (own process)' },
+  phases: SETTINGS.phases,
   redirect: { warmups: [], runs: [] },
   coldStart: { readyMs: [] },
   embeddedIdleRss: { mb: [] },
   postgres: {},
+  links: { kinds: [] },
   checks: [],
 };
+const runs = (phase: Phase) => SETTINGS.phases.includes(phase);
+let probe: Awaited<ReturnType<typeof probePostgres>> | null = null;
+const pgProbe = async () => (probe ??= await probePostgres(SETTINGS.postgresAdminUrl));
+const pgUnreachable = (reason: string) => `PostgreSQL not reachable at ${SETTINGS.postgresAdminUrl.replace(/:[^:@/]*@/, ':***@')} (${reason})`;
 
 try {
-  log(`redirect throughput: ${SETTINGS.links} links, ${SETTINGS.connections} connections, ${SETTINGS.rounds} x ${SETTINGS.durationS} s per server (+${SETTINGS.warmupS} s warm-up)`);
-  try {
-    await benchRedirects({ logDir, dataDir, apiKey, onFreshStart: (ms) => { results.coldStart.freshDataDirReadyMs = ms; } }, results.redirect);
-  } catch (error) {
-    results.redirect.error = message(error);
-    log(`redirect phase failed: ${results.redirect.error}`);
-  }
-
-  log(`embedded cold start: ${SETTINGS.coldStarts} starts on the warm data dir, idle RSS after ${SETTINGS.idleMs} ms`);
-  try {
-    for (let i = 1; i <= SETTINGS.coldStarts; i++) {
-      const sample = await measureStartup({ name: `curt-start-${i}`, dataDir, apiKey, logDir });
-      results.coldStart.readyMs.push(sample.readyMs);
-      results.embeddedIdleRss.mb.push(sample.idleRssMb);
-      log(`  start ${i}: ready in ${sample.readyMs.toFixed(0)} ms, idle RSS ${sample.idleRssMb.toFixed(1)} MB`);
-    }
-    results.coldStart.medianMs = median(results.coldStart.readyMs);
-    results.embeddedIdleRss.medianMb = median(results.embeddedIdleRss.mb);
-  } catch (error) {
-    results.coldStart.error = results.embeddedIdleRss.error = message(error);
-    log(`startup phase failed: ${results.coldStart.error}`);
-  }
-
-  const probe = await probePostgres(SETTINGS.postgresAdminUrl);
-  if (!probe.ok) {
-    results.postgres.skipped = `PostgreSQL not reachable at ${SETTINGS.postgresAdminUrl.replace(/:[^:@/]*@/, ':***@')} (${probe.reason})`;
-    log(results.postgres.skipped);
-  } else {
-    log(`PostgreSQL ${probe.version}: first start (migrates a fresh database), then a measured warm start`);
-    results.postgres.version = probe.version;
-    try {
-      if (aborted()) throw new Error(aborted()!);
-      scratch = await createScratchDatabase(SETTINGS.postgresAdminUrl);
-      if (aborted()) await cleanUp();
-      const first = await measureStartup({ name: 'curt-pg-first', dataDir: pgDataDir, apiKey, logDir, databaseUrl: scratch.url });
-      results.postgres.firstStartReadyMs = first.readyMs;
-      const warm = await measureStartup({ name: 'curt-pg-warm', dataDir: pgDataDir, apiKey, logDir, databaseUrl: scratch.url });
-      results.postgres.readyMs = warm.readyMs;
-      results.postgres.idleRssMb = warm.idleRssMb;
-      log(`  warm start: ready in ${warm.readyMs.toFixed(0)} ms, idle RSS ${warm.idleRssMb.toFixed(1)} MB`);
-    } catch (error) {
-      results.postgres.error = message(error);
-      log(`postgres phase failed: ${results.postgres.error}`);
-    }
-  }
+  if (runs('embedded')) await embeddedPhase();
+  if (runs('postgres')) await postgresPhase();
+  if (runs('links')) await linksPhase();
 } finally {
   await cleanUp();
 }
@@ -134,6 +101,15 @@ process.exitCode = results.checks.some((c) => c.pass === false) ? 1 : 0;
 function checks(r: BenchResults): Check[] {
   const out: Check[] = [];
   const fail = (name: string, budget: string, error: string | undefined) => out.push({ name, value: error ? 'error' : 'not measured', budget, pass: false });
+  if (r.phases.includes('embedded')) embeddedChecks(r, out, fail);
+  if (r.phases.includes('postgres')) postgresChecks(r, out, fail);
+  if (r.phases.includes('links')) linkChecks(r.links, out, fail);
+  return out;
+}
+
+type Fail = (name: string, budget: string, error: string | undefined) => void;
+
+function embeddedChecks(r: BenchResults, out: Check[], fail: Fail): void {
   const red = r.redirect;
   const n = `median of ${SETTINGS.rounds}`;
   if (red.ratio !== undefined && red.baselineReqPerSec !== undefined && red.curtReqPerSec !== undefined) {
@@ -169,6 +145,9 @@ function checks(r: BenchResults): Check[] {
   } else {
     fail('Embedded idle RSS', `< ${BUDGETS.embeddedIdleRssMb} MB`, r.embeddedIdleRss.error);
   }
+}
+
+function postgresChecks(r: BenchResults, out: Check[], fail: Fail): void {
   if (r.postgres.idleRssMb !== undefined) {
     out.push({ name: 'PostgreSQL mode: warm start until ready', value: `${Math.round(r.postgres.readyMs!)} ms`, budget: '', pass: null });
     out.push({ name: 'PostgreSQL mode: idle RSS', value: `${r.postgres.idleRssMb.toFixed(1)} MB`, budget: `< ${BUDGETS.postgresIdleRssMb} MB`, pass: r.postgres.idleRssMb < BUDGETS.postgresIdleRssMb });
@@ -177,5 +156,105 @@ function checks(r: BenchResults): Check[] {
   } else {
     fail('PostgreSQL mode: idle RSS', `< ${BUDGETS.postgresIdleRssMb} MB`, r.postgres.error);
   }
-  return out;
+}
+
+function linkChecks(l: BenchResults['links'], out: Check[], fail: Fail): void {
+  const stored = (l.stored ?? SETTINGS.linksPhase.stored).toLocaleString('en-US');
+  const budget = `p99 < ${BUDGETS.linkCreateP99Ms} ms (create), < ${BUDGETS.linkListP99Ms} ms (list/search)`;
+  if (l.skipped) {
+    out.push({ name: `Links at ${stored} stored: create, list, search`, value: 'skipped (no PostgreSQL)', budget, pass: null });
+    return;
+  }
+  if (l.seed) {
+    const sec = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+    out.push({ name: `Seed ${stored} links with SQL (insert / indexes / vacuum+analyze)`, value: `${sec(l.seed.totalMs)} (${sec(l.seed.insertMs)} / ${sec(l.seed.indexMs)} / ${sec(l.seed.vacuumAnalyzeMs)})`, budget: '', pass: null });
+  }
+  const ms = (x: number) => x.toFixed(1);
+  for (const k of l.kinds) {
+    const notes = [k.wrong > 0 ? `${k.wrong} wrong answers` : '', k.timeLimited ? `time limit: ${k.measured} of ${k.planned} sent` : ''].filter(Boolean);
+    out.push({
+      name: `At ${stored} links: ${LINK_KIND_TITLES[k.name] ?? k.name} (n=${k.measured})`,
+      value: `p99 ${ms(k.p99Ms)} ms (p50 ${ms(k.p50Ms)}, max ${ms(k.maxMs)})${notes.length > 0 ? `; ${notes.join('; ')}` : ''}`,
+      budget: `p99 < ${k.budgetP99Ms} ms, all ${k.name === 'create' ? 201 : 200}`,
+      pass: k.measured > 0 && k.p99Ms < k.budgetP99Ms && k.wrong === 0,
+    });
+  }
+  if (l.error !== undefined || l.kinds.length < Object.keys(LINK_KIND_TITLES).length) {
+    fail(`Links at ${stored} stored: ${Object.keys(LINK_KIND_TITLES).length - l.kinds.length} kinds of request`, budget, l.error);
+  }
+}
+
+/** Redirect throughput, then cold starts and idle RSS on the data dir it filled. */
+async function embeddedPhase(): Promise<void> {
+  log(`redirect throughput: ${SETTINGS.links} links, ${SETTINGS.connections} connections, ${SETTINGS.rounds} x ${SETTINGS.durationS} s per server (+${SETTINGS.warmupS} s warm-up)`);
+  try {
+    await benchRedirects({ logDir, dataDir, apiKey, onFreshStart: (ms) => { results.coldStart.freshDataDirReadyMs = ms; } }, results.redirect);
+  } catch (error) {
+    results.redirect.error = message(error);
+    log(`redirect phase failed: ${results.redirect.error}`);
+  }
+
+  log(`embedded cold start: ${SETTINGS.coldStarts} starts on the warm data dir, idle RSS after ${SETTINGS.idleMs} ms`);
+  try {
+    for (let i = 1; i <= SETTINGS.coldStarts; i++) {
+      const sample = await measureStartup({ name: `curt-start-${i}`, dataDir, apiKey, logDir });
+      results.coldStart.readyMs.push(sample.readyMs);
+      results.embeddedIdleRss.mb.push(sample.idleRssMb);
+      log(`  start ${i}: ready in ${sample.readyMs.toFixed(0)} ms, idle RSS ${sample.idleRssMb.toFixed(1)} MB`);
+    }
+    results.coldStart.medianMs = median(results.coldStart.readyMs);
+    results.embeddedIdleRss.medianMb = median(results.embeddedIdleRss.mb);
+  } catch (error) {
+    results.coldStart.error = results.embeddedIdleRss.error = message(error);
+    log(`startup phase failed: ${results.coldStart.error}`);
+  }
+}
+
+async function postgresPhase(): Promise<void> {
+  const pg = await pgProbe();
+  if (!pg.ok) {
+    results.postgres.skipped = pgUnreachable(pg.reason);
+    log(results.postgres.skipped);
+    return;
+  }
+  log(`PostgreSQL ${pg.version}: first start (migrates a fresh database), then a measured warm start`);
+  results.postgres.version = pg.version;
+  try {
+    if (aborted()) throw new Error(aborted()!);
+    const scratch = await createScratchDatabase(SETTINGS.postgresAdminUrl);
+    try {
+      if (aborted()) throw new Error(aborted()!);
+      const first = await measureStartup({ name: 'curt-pg-first', dataDir: pgDataDir, apiKey, logDir, databaseUrl: scratch.url });
+      results.postgres.firstStartReadyMs = first.readyMs;
+      const warm = await measureStartup({ name: 'curt-pg-warm', dataDir: pgDataDir, apiKey, logDir, databaseUrl: scratch.url });
+      results.postgres.readyMs = warm.readyMs;
+      results.postgres.idleRssMb = warm.idleRssMb;
+      log(`  warm start: ready in ${warm.readyMs.toFixed(0)} ms, idle RSS ${warm.idleRssMb.toFixed(1)} MB`);
+    } finally {
+      await scratch.drop().catch((e: unknown) => log(`could not drop ${scratch.name} yet (${message(e)}); trying again at cleanup`));
+    }
+  } catch (error) {
+    results.postgres.error = message(error);
+    log(`postgres phase failed: ${results.postgres.error}`);
+  }
+}
+
+/** SPEC §7 link creation and list/search latency with SETTINGS.linksPhase.stored links, on PostgreSQL. */
+async function linksPhase(): Promise<void> {
+  const pg = await pgProbe();
+  if (!pg.ok) {
+    results.links.skipped = pgUnreachable(pg.reason);
+    log(results.links.skipped);
+    return;
+  }
+  log(`links: ${SETTINGS.linksPhase.stored.toLocaleString('en-US')} stored on PostgreSQL ${pg.version}, seeded with SQL; then create, list, search and tag requests, one at a time`);
+  results.links.version = pg.version;
+  const started = performance.now();
+  try {
+    await benchLinks({ logDir, dataDir: linksDataDir, apiKey, adminUrl: SETTINGS.postgresAdminUrl, log }, results.links);
+  } catch (error) {
+    results.links.error = message(error);
+    log(`links phase failed: ${results.links.error}`);
+  }
+  log(`  links phase took ${((performance.now() - started) / 1000).toFixed(0)} s`);
 }
