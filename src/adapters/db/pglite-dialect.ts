@@ -13,7 +13,7 @@ import {
 } from 'kysely';
 
 /**
- * Kysely dialect for embedded PGlite (reached through a PGliteClient: a worker thread).
+ * Kysely dialect for embedded PGlite (reached through a PGliteClient).
  * PGlite is one connection, so the driver hands it to one user at a time: a transaction
  * holds it until commit and nothing interleaves.
  * (The published kysely-pglite-dialect pins PGlite <= 0.4.)
