@@ -17,7 +17,9 @@ const NUMERIC = 1700;
 export async function startPGlite(dataDir: string | null): Promise<PGliteClient> {
   const { PGlite } = await import('@electric-sql/pglite');
   const { pg_trgm } = await import('@electric-sql/pglite/contrib/pg_trgm');
-  const pglite = new PGlite(dataDir ?? undefined, { parsers: { [INT8]: Number, [NUMERIC]: Number }, extensions: { pg_trgm } });
+  const options = { parsers: { [INT8]: Number, [NUMERIC]: Number }, extensions: { pg_trgm } };
+  // new PGlite(undefined, options) ignores options: in memory, options are the only argument.
+  const pglite = dataDir === null ? new PGlite(options) : new PGlite(dataDir, options);
   await pglite.waitReady;
   return {
     // Without parameters use the simple protocol, which (like node-postgres) accepts several
