@@ -44,6 +44,11 @@ export interface CoreServices {
   domains: DomainService;
   workspaces: WorkspaceService;
   users: SqlUserRepository;
+  /** Adapters the server also needs, built once here. */
+  hasher: Argon2Hasher;
+  linkRepository: SqlLinkRepository;
+  domainRepository: SqlDomainRepository;
+  sessions: SqlSessionRepository;
 }
 
 export interface Curt extends CoreServices {
@@ -66,17 +71,19 @@ export function buildServices(config: Config, handle: DatabaseHandle, listeners:
   const { db } = handle;
   const hasher = new Argon2Hasher();
   const users = new SqlUserRepository(db);
+  const sessions = new SqlSessionRepository(db);
   const accounts = new AccountService({
-    users, sessions: new SqlSessionRepository(db), hasher, signup: config.signup,
+    users, sessions, hasher, signup: config.signup,
     loginFailures: new MemoryRateLimiter('login-account', 10, 15 * 60),
   });
   const apiKeys = new ApiKeyService(new SqlApiKeyRepository(db));
   const domainRepository = new SqlDomainRepository(db);
   const hosts = new HostPolicy(config.baseUrl.host, domainRepository);
-  const links = new LinkService(new SqlLinkRepository(db), hosts, hasher, listeners);
+  const linkRepository = new SqlLinkRepository(db);
+  const links = new LinkService(linkRepository, hosts, hasher, listeners);
   const domains = new DomainService(domainRepository, hosts, listeners);
   const workspaces = new WorkspaceService(new SqlWorkspaceRepository(db), users);
-  return { handle, accounts, apiKeys, links, domains, workspaces, users };
+  return { handle, accounts, apiKeys, links, domains, workspaces, users, hasher, linkRepository, domainRepository, sessions };
 }
 
 export interface CurtOptions {
@@ -93,22 +100,22 @@ export async function createCurt(config: Config, options: CurtOptions = {}): Pro
   const handle = options.database ?? (await openDatabase(config));
   const cache = new MemoryRedirectCache();
   const counter = new SqlClickCounter(handle.db, options.clickFlushMs ?? 1000);
-  const linkRepository = new SqlLinkRepository(handle.db);
-  const resolver = new RedirectResolver(cache, linkRepository, counter);
-  const hosts = new HostTable(config.baseUrl.host, await new SqlDomainRepository(handle.db).all());
+  // The listeners run only after a committed change, by which time resolver and hosts exist.
   const services = buildServices(config, handle, {
     invalidate: (domain: string, slug: string) => { cache.invalidate(domain, slug); resolver.invalidated(); },
     domainSaved: (domain) => hosts.domainSaved(domain),
     domainRemoved: (domain) => hosts.domainRemoved(domain),
   });
-  const hasher = new Argon2Hasher();
+  const resolver = new RedirectResolver(cache, services.linkRepository, counter);
+  const hosts = new HostTable(config.baseUrl.host, await services.domainRepository.all());
+  const { hasher } = services;
 
   const bootstrapped = role === 'all' || role === 'api'
     ? await bootstrap(services.accounts, services.users, services.apiKeys, `admin@${config.baseUrl.hostname}`, config.initialApiKey)
     : null;
 
   const idempotency = new IdempotencyService(new SqlIdempotencyStore(handle.db));
-  const housekeeping = new Housekeeping(new SqlSessionRepository(handle.db), idempotency);
+  const housekeeping = new Housekeeping(services.sessions, idempotency);
   const app = await buildApp({
     logLevel: config.logLevel,
     trustProxy: config.trustProxy,

@@ -44,13 +44,4 @@ export class MemoryRedirectCache implements RedirectInvalidation {
     this.hits.delete(key);
     this.misses.delete(key);
   }
-
-  clear(): void {
-    this.hits.clear();
-    this.misses.clear();
-  }
-
-  get size(): number {
-    return this.hits.size;
-  }
 }

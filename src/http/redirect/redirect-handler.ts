@@ -8,9 +8,8 @@ import { problem } from '../problems.js';
 import { expiredPage, inspectPage, notFoundPage, passwordPage } from './pages.js';
 
 const SLUG_PATH = /^[A-Za-z0-9_-]+(?:\/[A-Za-z0-9_-]+)*$/;
-const CACHE_CONTROL = REDIRECT_CACHE_CONTROL;
 const HTML_HEADERS = {
-  'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': CACHE_CONTROL, 'X-Content-Type-Options': 'nosniff',
+  'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': REDIRECT_CACHE_CONTROL, 'X-Content-Type-Options': 'nosniff',
   'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
 };
 
@@ -91,7 +90,7 @@ export class RedirectHandler {
     const wantsJson = htmlPage === null || (req.headers.accept ?? '').includes('json');
     if (!wantsJson) return this.html(req, res, status, htmlPage(), extra);
     const body = JSON.stringify(problem(this.deps.baseUrl.origin, code, detail));
-    res.writeHead(status, { 'Content-Type': 'application/problem+json', 'Content-Length': Buffer.byteLength(body), 'Cache-Control': CACHE_CONTROL, ...extra });
+    res.writeHead(status, { 'Content-Type': 'application/problem+json', 'Content-Length': Buffer.byteLength(body), 'Cache-Control': REDIRECT_CACHE_CONTROL, ...extra });
     res.end(req.method === 'HEAD' ? undefined : body);
   }
 

@@ -2,7 +2,7 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import type { ApiKey } from '../../core/api-keys/ports.js';
 import { SCOPES } from '../../core/auth/scopes.js';
 import { decodeTimeCursor, encodeTimeCursor } from '../../core/pagination.js';
-import { AUTHED_ERRORS, IdParams, IdempotencyHeaders, errorResponses, page, security as securityFor, WorkspaceQuery } from '../schemas/common.js';
+import { AUTHED_ERRORS, IdParams, IdempotencyHeaders, errorResponses, page, security as securityFor, WorkspaceQuery, PageQuery } from '../schemas/common.js';
 import { actorOf, type RouteContext } from './context.js';
 
 export const ApiKeySchema = Type.Object({
@@ -24,7 +24,7 @@ export const apiKeyRoutes = (ctx: RouteContext): FastifyPluginAsyncTypebox => as
   app.get('/api-keys', {
     onRequest: keyGuard,
     schema: { tags, summary: 'List active API keys', security,
-      querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 100, default: 50 }), cursor: Type.Optional(Type.String({ maxLength: 512 })), workspaceId: Type.Optional(Type.String()) }),
+      querystring: Type.Object({ ...PageQuery, workspaceId: Type.Optional(Type.String()) }),
       response: { 200: page(Type.Ref('ApiKey')), ...errorResponses(...AUTHED_ERRORS) } },
   }, async (request) => {
     const actor = actorOf(request);

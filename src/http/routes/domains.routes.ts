@@ -1,6 +1,6 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Domain } from '../../core/domains/domain.js';
-import { AUTHED_ERRORS, IdParams, IdempotencyHeaders, errorResponses, page, security, WorkspaceQuery } from '../schemas/common.js';
+import { AUTHED_ERRORS, IdParams, IdempotencyHeaders, errorResponses, page, security, WorkspaceQuery, PageQuery } from '../schemas/common.js';
 import { actorOf, type RouteContext } from './context.js';
 
 export const DomainSchema = Type.Object({
@@ -14,7 +14,7 @@ export const domainRoutes = (ctx: RouteContext): FastifyPluginAsyncTypebox => as
   app.get('/domains', {
     onRequest: ctx.guard('links:read'),
     schema: { tags, summary: 'List the workspace\'s custom domains', security: security('links:read'),
-      querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 100, default: 50 }), cursor: Type.Optional(Type.String({ maxLength: 512 })), workspaceId: Type.Optional(Type.String()) }),
+      querystring: Type.Object({ ...PageQuery, workspaceId: Type.Optional(Type.String()) }),
       response: { 200: page(Type.Ref('Domain')), ...errorResponses(...AUTHED_ERRORS) } },
   }, async (request) => {
     const result = await ctx.domains.list(actorOf(request), request.query.cursor, request.query.limit);

@@ -1,7 +1,7 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { LinkInput } from '../../core/links/link.js';
 import { problem } from '../problems.js';
-import { AUTHED_ERRORS, IdempotencyHeaders, IdParams, errorResponses, page, security, WorkspaceQuery } from '../schemas/common.js';
+import { AUTHED_ERRORS, IdempotencyHeaders, IdParams, errorResponses, page, security, WorkspaceQuery, PageQuery } from '../schemas/common.js';
 import { BulkSchema, LinkCreateSchema, LinkListQuery, LinkUpdateSchema } from '../schemas/link.js';
 import { actorOf, type RouteContext } from './context.js';
 
@@ -75,7 +75,7 @@ export const linkRoutes = (ctx: RouteContext): FastifyPluginAsyncTypebox => asyn
     onRequest: guard('links:read'),
     schema: {
       tags: ['links'], summary: 'List the workspace\'s tags', security: security('links:read'),
-      querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 100, default: 50 }), cursor: Type.Optional(Type.String({ maxLength: 512 })), workspaceId: Type.Optional(Type.String()) }),
+      querystring: Type.Object({ ...PageQuery, workspaceId: Type.Optional(Type.String()) }),
       response: { 200: page(Type.Object({ name: Type.String() })), ...errorResponses(...AUTHED_ERRORS) },
     },
   }, async (request) => {

@@ -2,7 +2,7 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import { ROLES } from '../../core/auth/scopes.js';
 import type { Member } from '../../core/workspaces/workspace.js';
 import type { WorkspaceView } from '../../core/workspaces/workspace-service.js';
-import { AUTHED_ERRORS, IdempotencyHeaders, errorResponses, page, security } from '../schemas/common.js';
+import { AUTHED_ERRORS, IdempotencyHeaders, errorResponses, page, security, PageQuery } from '../schemas/common.js';
 import { actorOf, type RouteContext } from './context.js';
 
 const RoleSchema = Type.Union(ROLES.map((r) => Type.Literal(r)));
@@ -45,7 +45,7 @@ export const workspaceRoutes = (ctx: RouteContext): FastifyPluginAsyncTypebox =>
   async (request, reply) => { await ctx.workspaces.delete(actorOf(request), request.params.id); return reply.code(204).send(null); });
 
   app.get('/workspaces/:id/members', { onRequest: anyone, schema: { ...reads, summary: 'Members and their roles', params: Id,
-    querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 100, default: 50 }), cursor: Type.Optional(Type.String({ maxLength: 512 })) }),
+    querystring: Type.Object({ ...PageQuery }),
     response: { 200: page(Type.Ref('Member')), ...errorResponses(...AUTHED_ERRORS, 404) } } },
   async (request) => {
     const result = await ctx.workspaces.members(actorOf(request), request.params.id, request.query.cursor, request.query.limit);

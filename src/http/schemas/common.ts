@@ -1,4 +1,5 @@
 import { Type, type TSchema } from 'typebox';
+import { PAGE_DEFAULT, PAGE_MAX } from '../../core/pagination.js';
 import { PROBLEMS } from '../problems.js';
 
 export const FieldErrorSchema = Type.Object({
@@ -29,8 +30,9 @@ export function errorResponses(...statuses: number[]): Record<number, unknown> {
 
 export const AUTHED_ERRORS = [400, 401, 403, 422, 429] as const;
 
+/** ?limit= and ?cursor= of every paged list (SPEC §4). */
 export const PageQuery = {
-  limit: Type.Integer({ minimum: 1, maximum: 100, default: 50, description: 'Page size' }),
+  limit: Type.Integer({ minimum: 1, maximum: PAGE_MAX, default: PAGE_DEFAULT, description: 'Page size' }),
   cursor: Type.Optional(Type.String({ maxLength: 512, description: 'nextCursor from the previous page' })),
 };
 

@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
 import { LIMITS } from '../../core/links/link-validation.js';
+import { PageQuery } from './common.js';
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
 const Strings = Type.Array(Type.String({ maxLength: 64 }), { minItems: 1, maxItems: LIMITS.conditionValues });
@@ -55,8 +56,7 @@ export const LinkSchema = Type.Object({
 }, { $id: 'Link' });
 
 export const LinkListQuery = Type.Object({
-  limit: Type.Integer({ minimum: 1, maximum: 100, default: 50 }),
-  cursor: Type.Optional(Type.String({ maxLength: 512 })),
+  ...PageQuery,
   search: Type.Optional(Type.String({ maxLength: 200, description: 'Substring of slug, URL or title' })),
   tag: Type.Optional(Type.String({ maxLength: 64 })),
   domain: Type.Optional(Type.String({ maxLength: 253 })),
