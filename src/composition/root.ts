@@ -18,7 +18,7 @@ import { RedirectResolver } from '../core/redirect/redirect-resolver.js';
 import { Argon2Hasher } from '../adapters/crypto/argon2-hasher.js';
 import { SqlClickCounter } from '../adapters/db/click-counter.sql.js';
 import { openPGlite, openPostgres, type DatabaseHandle } from '../adapters/db/database.js';
-import { migrate, pendingMigrations } from '../adapters/db/migrator.js';
+import { migrate } from '../adapters/db/migrator.js';
 import { SqlApiKeyRepository } from '../adapters/db/repositories/api-key-repository.sql.js';
 import { SqlDomainRepository } from '../adapters/db/repositories/domain-repository.sql.js';
 import { SqlIdempotencyStore } from '../adapters/db/repositories/idempotency-store.sql.js';
@@ -59,33 +59,9 @@ export interface Curt extends CoreServices {
 
 /** The one place that turns configuration into a database handle. */
 export async function openDatabase(config: Config): Promise<DatabaseHandle> {
-  if (!config.databaseUrl) return openEmbedded(config.dataDir);
-  const handle = await openPostgres(config.databaseUrl);
+  const handle = config.databaseUrl ? await openPostgres(config.databaseUrl) : await openPGlite(config.dataDir);
   await migrate(handle.db, MIGRATIONS_DIR);
   return handle;
-}
-
-/**
- * PGlite serves without pg_trgm: migration 0001 needs it, so pending migrations run in an
- * instance that has it loaded, which is then replaced. In memory (tests) there is no data
- * dir to reopen, so that instance keeps it.
- */
-async function openEmbedded(dataDir: string | null): Promise<DatabaseHandle> {
-  if (dataDir === null) {
-    const handle = await openPGlite(null, true);
-    await migrate(handle.db, MIGRATIONS_DIR);
-    return handle;
-  }
-  const handle = await openPGlite(dataDir);
-  if ((await pendingMigrations(handle.db, MIGRATIONS_DIR)).length === 0) return handle;
-  await handle.close();
-  const migrating = await openPGlite(dataDir, true);
-  try {
-    await migrate(migrating.db, MIGRATIONS_DIR);
-  } finally {
-    await migrating.close();
-  }
-  return openPGlite(dataDir);
 }
 
 /** Services without HTTP: what the CLI's commands use. */

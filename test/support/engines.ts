@@ -23,7 +23,7 @@ if (process.env.CURT_TEST_REQUIRE_POSTGRES === '1' && !pgUrl) {
 const pglite: Engine = {
   name: 'pglite',
   async open() {
-    const handle = await openPGlite(null, true);
+    const handle = await openPGlite(null);
     await migrate(handle.db, MIGRATIONS_DIR);
     return handle;
   },

@@ -27,12 +27,9 @@ export async function openPostgres(url: string, poolSize = 10): Promise<Database
   return { db, engine: 'postgres', close: () => db.destroy() };
 }
 
-/**
- * Embedded PGlite; dataDir null keeps everything in memory (tests). Loaded only when used.
- * `withPgTrgm` is for applying migrations only (see startPGlite).
- */
-export async function openPGlite(dataDir: string | null, withPgTrgm = false): Promise<DatabaseHandle> {
+/** Embedded PGlite; dataDir null keeps everything in memory (tests). Loaded only when used. */
+export async function openPGlite(dataDir: string | null): Promise<DatabaseHandle> {
   const { startPGlite } = await import('./pglite-client.js');
-  const db = new Kysely<Database>({ dialect: new PGliteDialect(await startPGlite(dataDir, withPgTrgm)) });
+  const db = new Kysely<Database>({ dialect: new PGliteDialect(await startPGlite(dataDir)) });
   return { db, engine: 'pglite', close: () => db.destroy() };
 }

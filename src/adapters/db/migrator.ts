@@ -13,21 +13,8 @@ export class MigrationError extends Error {}
  * lock so instances starting together do not race. Applied files are checksummed:
  * editing a released migration is refused instead of silently diverging.
  */
-async function migrationFiles(directory: string): Promise<string[]> {
-  return (await readdir(directory)).filter((f) => /^\d{4}_[a-z0-9_]+\.sql$/.test(f)).sort();
-}
-
-/** Names of the migrations in `directory` that the database has not applied (all of them on a new database). */
-export async function pendingMigrations(db: Db, directory: string): Promise<string[]> {
-  const files = await migrationFiles(directory);
-  const exists = await sql<{ t: string | null }>`select to_regclass('schema_migrations')::text as t`.execute(db);
-  if (!exists.rows[0]?.t) return files;
-  const done = new Set((await db.selectFrom('schema_migrations').select('name').execute()).map((r) => r.name));
-  return files.filter((f) => !done.has(f));
-}
-
 export async function migrate(db: Db, directory: string): Promise<MigrationResult> {
-  const files = await migrationFiles(directory);
+  const files = (await readdir(directory)).filter((f) => /^\d{4}_[a-z0-9_]+\.sql$/.test(f)).sort();
   const migrations = await Promise.all(files.map(async (name) => {
     const text = await readFile(join(directory, name), 'utf8');
     return { name, text, checksum: createHash('sha256').update(text).digest('hex') };

@@ -1,4 +1,3 @@
-import type { Extensions } from '@electric-sql/pglite';
 export interface QueryResult { rows: unknown[]; affectedRows?: number }
 
 /**
@@ -14,15 +13,11 @@ export interface PGliteClient {
 const INT8 = 20;
 const NUMERIC = 1700;
 
-/**
- * PGlite in this thread; dataDir null keeps it in memory. `withPgTrgm` loads the pg_trgm
- * extension, which migration 0001 creates (and 0002 drops again on PGlite): only migrations
- * need it, and while it is loaded every request of the process costs ~40% more CPU.
- */
-export async function startPGlite(dataDir: string | null, withPgTrgm: boolean): Promise<PGliteClient> {
+/** PGlite in this thread, with the extensions the migrations create; dataDir null keeps it in memory. */
+export async function startPGlite(dataDir: string | null): Promise<PGliteClient> {
   const { PGlite } = await import('@electric-sql/pglite');
-  const extensions: Extensions = withPgTrgm ? { pg_trgm: (await import('@electric-sql/pglite/contrib/pg_trgm')).pg_trgm } : {};
-  const options = { parsers: { [INT8]: Number, [NUMERIC]: Number }, extensions };
+  const { pg_trgm } = await import('@electric-sql/pglite/contrib/pg_trgm');
+  const options = { parsers: { [INT8]: Number, [NUMERIC]: Number }, extensions: { pg_trgm } };
   // new PGlite(undefined, options) ignores options: in memory, options are the only argument.
   const pglite = dataDir === null ? new PGlite(options) : new PGlite(dataDir, options);
   await pglite.waitReady;

@@ -7,7 +7,7 @@ import { migrate } from '../../adapters/db/migrator.js';
 export function migrateCommand(config: () => Config): Command {
   return new Command('migrate').description('Apply pending migrations and exit').action(async () => {
     const cfg = config();
-    const handle = cfg.databaseUrl ? await openPostgres(cfg.databaseUrl, 1) : await openPGlite(cfg.dataDir, true);
+    const handle = cfg.databaseUrl ? await openPostgres(cfg.databaseUrl, 1) : await openPGlite(cfg.dataDir);
     try {
       const result = await migrate(handle.db, MIGRATIONS_DIR);
       process.stdout.write(result.applied.length === 0
