@@ -25,12 +25,6 @@ export interface CapturedClick {
   linkUtm: Utm;
 }
 
-/** Dimensions a click is broken down by (SPEC §4 groupBy, except time and link). */
-export const CLICK_DIMENSIONS = [
-  'country', 'referrer', 'referrerHost', 'device', 'browser', 'os', 'language', 'utmSource', 'utmMedium', 'utmCampaign',
-] as const;
-export type ClickDimension = (typeof CLICK_DIMENSIONS)[number];
-
 /** A click as stored and published: the SPEC §3 click event. Unknown values are null. */
 export interface ClickEvent {
   id: string;
