@@ -270,3 +270,46 @@ describe('mergeAll', () => {
     assert.deepEqual(union.toBytes(), sketchOf(all).toBytes());
   });
 });
+
+describe('VisitorSketch stored (appendable) form', () => {
+  const ids = (n: number, seed: string) => Array.from({ length: n }, (_, i) => createHash('sha256').update(`${seed}${i}`).digest('hex'));
+  const sketchOf = (list: string[]) => { const s = VisitorSketch.empty(); for (const id of list) s.add(id); return s; };
+  const concat = (...parts: Uint8Array[]) => Uint8Array.from(parts.flatMap((p) => [...p]));
+
+  it('reads a sketch followed by appended entries as the union, in either format', () => {
+    const a = ids(50, 'a');
+    const b = ids(3000, 'b');
+    for (const head of [sketchOf(a), sketchOf(b)]) {
+      const tail = sketchOf(ids(40, 'c'));
+      const stored = concat(head.toBytes(), tail.entries(), tail.entries());
+      const read = VisitorSketch.empty();
+      read.mergeStored(stored);
+      const union = VisitorSketch.fromBytes(head.toBytes());
+      union.merge(tail);
+      assert.deepEqual(read.toBytes(), union.toBytes());
+    }
+  });
+
+  it('entries() of a dense sketch are its set registers', () => {
+    const dense = sketchOf(ids(5000, 'd'));
+    const read = VisitorSketch.empty();
+    read.mergeStored(concat(Uint8Array.of(1), dense.entries()));
+    assert.deepEqual(read.toBytes(), dense.toBytes());
+  });
+
+  it('refuses malformed stored values before changing anything', () => {
+    const sketch = sketchOf(ids(3, 'e'));
+    const before = sketch.toBytes();
+    for (const bad of [Uint8Array.of(), Uint8Array.of(9), Uint8Array.of(1, 0, 1), Uint8Array.of(1, 0x10, 0, 1), Uint8Array.of(1, 0, 1, 0), Uint8Array.of(2, 1)]) {
+      assert.throws(() => sketch.mergeStored(bad));
+    }
+    assert.deepEqual(sketch.toBytes(), before);
+  });
+
+  it('register() + addRegister() equals add()', () => {
+    const a = VisitorSketch.empty();
+    const b = VisitorSketch.empty();
+    for (const id of ids(100, 'f')) { a.add(id); b.addRegister(VisitorSketch.register(id)); }
+    assert.deepEqual(a.toBytes(), b.toBytes());
+  });
+});

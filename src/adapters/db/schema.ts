@@ -103,7 +103,53 @@ export interface SchemaMigrationsTable {
   applied_at: Timestamp;
 }
 
+/** Raw click events (migrations/0002_clicks.sql), partitioned by day on `at`. */
+export interface ClicksTable {
+  id: string;
+  at: Timestamp;
+  workspace_id: string;
+  link_id: string;
+  domain: string;
+  referrer: string | null;
+  referrer_host: string | null;
+  country: string | null;
+  device: string | null;
+  browser: string | null;
+  os: string | null;
+  language: string | null;
+  utm_source: string | null;
+  utm_medium: string | null;
+  utm_campaign: string | null;
+  utm_term: string | null;
+  utm_content: string | null;
+  bot: boolean;
+  visitor_id: string;
+}
+
+/** click_rollups_hourly and click_rollups_daily: link_id '' = workspace level, dimension '' = totals. */
+export interface ClickRollupsTable {
+  workspace_id: string;
+  link_id: string;
+  dimension: string;
+  bucket: Timestamp;
+  bot: boolean;
+  /** '' stands for an unknown value (and for totals). */
+  value: string;
+  clicks: number;
+  /** Appendable HyperLogLog sketch: read with VisitorSketch.mergeStored. */
+  visitors: Uint8Array;
+}
+
+export interface VisitorSaltsTable {
+  day: ColumnType<Date, string, string>;
+  salt: Uint8Array;
+}
+
 export interface Database {
+  clicks: ClicksTable;
+  click_rollups_hourly: ClickRollupsTable;
+  click_rollups_daily: ClickRollupsTable;
+  visitor_salts: VisitorSaltsTable;
   users: UsersTable;
   workspaces: WorkspacesTable;
   memberships: MembershipsTable;

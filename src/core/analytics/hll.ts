@@ -20,6 +20,12 @@
  * The sparse form is used while it is no larger than the dense one (at most 1365 registers
  * set). Most rows see few visitors, so they cost 1 + 3k bytes; an empty sketch is 1 byte.
  * toBytes() is canonical: its output depends only on the register values.
+ *
+ * Stored rollup values are appendable: a sketch in either format followed by more sparse
+ * entries (any order, repeats allowed). Ingest appends a batch's entries() to a row in SQL
+ * (`visitors || entries`) without reading it, because a register-wise max does not depend on
+ * order; rows that grew past a threshold are compacted back to toBytes(). mergeStored() reads
+ * this form; mergeBytes() stays strict for canonical input.
  */
 
 export const HLL_PRECISION = 12;
@@ -64,6 +70,14 @@ export class VisitorSketch {
 
   /** Adds one visitor. `visitorIdHex` must start with 16 hex digits (64 bits of hash). */
   add(visitorIdHex: string): void {
+    this.addRegister(VisitorSketch.register(visitorIdHex));
+  }
+
+  /**
+   * The register a visitor id sets, packed as index << 8 | rank: computed once per click when
+   * the same visitor goes into many sketches (one per rollup row), then given to addRegister.
+   */
+  static register(visitorIdHex: string): number {
     // parseInt alone would silently accept a partial prefix ("12zz…" → 0x12), so check first.
     if (!HEX64.test(visitorIdHex)) throw new Error(`HLL: visitor id must start with 16 hex digits, got "${visitorIdHex}"`);
     // Two exact 32-bit halves: 8 hex digits never exceed 2^32 - 1, no BigInt needed.
@@ -74,7 +88,11 @@ export class VisitorSketch {
     const rank = restHi !== 0 ? Math.clz32(restHi) - HLL_PRECISION + 1
       : lo !== 0 ? HI_REST_BITS + Math.clz32(lo) + 1
       : HLL_MAX_RANK;
-    this.raise(hi >>> HI_REST_BITS, rank);
+    return ((hi >>> HI_REST_BITS) << 8) | rank;
+  }
+
+  addRegister(packed: number): void {
+    this.raise(packed >>> 8, packed & 0xff);
   }
 
   /** In place: register-wise max, i.e. this becomes the sketch of the union. */
@@ -109,6 +127,36 @@ export class VisitorSketch {
       const rank = bytes[i + 1]!;
       if (rank > mine[i]!) mine[i] = rank;
     }
+  }
+
+  /**
+   * Merges a stored rollup value: a sketch (either format) followed by appended sparse
+   * entries in any order, repeats allowed. Validated in full before anything changes.
+   */
+  mergeStored(bytes: Uint8Array): void {
+    const head = validateStored(bytes);
+    if (bytes[0] === HLL_FORMAT_DENSE) {
+      const mine = this.densify();
+      for (let i = 0; i < HLL_REGISTERS; i++) {
+        const rank = bytes[i + 1]!;
+        if (rank > mine[i]!) mine[i] = rank;
+      }
+    }
+    for (let at = head; at < bytes.length; at += SPARSE_ENTRY_BYTES) {
+      this.raise((bytes[at]! << 8) | bytes[at + 1]!, bytes[at + 2]!);
+    }
+  }
+
+  /** The set registers as sparse entries without a format byte (what ingest appends to a stored row). */
+  entries(): Uint8Array {
+    const canonical = this.toBytes();
+    if (canonical[0] === HLL_FORMAT_SPARSE) return canonical.subarray(1);
+    const dense = canonical.subarray(1);
+    let set = 0;
+    for (let i = 0; i < HLL_REGISTERS; i++) if (dense[i] !== 0) set++;
+    const indices = new Uint16Array(set);
+    for (let i = 0, n = 0; i < HLL_REGISTERS; i++) if (dense[i] !== 0) indices[n++] = i;
+    return writeSparse(indices, (index) => dense[index]!).subarray(1);
   }
 
   /** Estimated number of distinct visitors added, rounded to an integer. */
@@ -175,6 +223,33 @@ export class VisitorSketch {
     out.set(this.densify(), 1);
     return out;
   }
+}
+
+/** Checks a stored (appendable) value and returns the offset where its sparse entries start. */
+function validateStored(bytes: Uint8Array): number {
+  if (bytes.length === 0) throw new Error('HLL: empty buffer (an empty sketch is 1 byte)');
+  const format = bytes[0];
+  let head: number;
+  if (format === HLL_FORMAT_SPARSE) head = 1;
+  else if (format === HLL_FORMAT_DENSE) {
+    if (bytes.length < DENSE_BYTES) throw new Error(`HLL: dense sketch must be at least ${DENSE_BYTES} bytes, got ${bytes.length}`);
+    for (let at = 1; at < DENSE_BYTES; at++) {
+      if (bytes[at]! > HLL_MAX_RANK) throw new Error(`HLL: dense rank ${bytes[at]} out of range (0..${HLL_MAX_RANK})`);
+    }
+    head = DENSE_BYTES;
+  } else {
+    throw new Error(`HLL: unknown format byte ${format} (expected ${HLL_FORMAT_SPARSE} = sparse or ${HLL_FORMAT_DENSE} = dense)`);
+  }
+  if ((bytes.length - head) % SPARSE_ENTRY_BYTES !== 0) {
+    throw new Error(`HLL: appended entries of ${bytes.length - head} bytes are not a multiple of ${SPARSE_ENTRY_BYTES}`);
+  }
+  for (let at = head; at < bytes.length; at += SPARSE_ENTRY_BYTES) {
+    const index = (bytes[at]! << 8) | bytes[at + 1]!;
+    const rank = bytes[at + 2]!;
+    if (index >= HLL_REGISTERS) throw new Error(`HLL: sparse register index ${index} out of range (< ${HLL_REGISTERS})`);
+    if (rank < 1 || rank > HLL_MAX_RANK) throw new Error(`HLL: sparse rank ${rank} out of range (1..${HLL_MAX_RANK})`);
+  }
+  return head;
 }
 
 /** The union of serialized sketches (e.g. one per hour row). */

@@ -1,0 +1,221 @@
+import { sql, type Transaction } from 'kysely';
+import type { ClickEvent } from '../../core/analytics/click.js';
+import { DIMENSIONS } from '../../core/analytics/dimensions.js';
+import { HLL_FORMAT_SPARSE, VisitorSketch } from '../../core/analytics/hll.js';
+import type { ClickStore } from '../../core/analytics/ports.js';
+import type { Database } from './schema.js';
+import type { Db } from './database.js';
+import { ClickPartitions } from './click-partitions.sql.js';
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+/** A stored sketch past this size (appended entries piling up) is rewritten in canonical form. */
+const COMPACT_BYTES = 8192;
+
+/** One rollup row's key and what a batch adds to it. */
+interface RollupRow {
+  workspaceId: string;
+  linkId: string;
+  dimension: string;
+  bucket: number;
+  bot: boolean;
+  value: string;
+  clicks: number;
+  visitors: VisitorSketch;
+}
+
+type RollupTable = 'click_rollups_hourly' | 'click_rollups_daily';
+
+/**
+ * Click ingest on PostgreSQL/PGlite. One transaction per batch:
+ *  1. raw rows, `ON CONFLICT (id, at) DO NOTHING RETURNING id`, so only new events count;
+ *  2. rollups of the new events, aggregated in memory first: counts are added in SQL, and
+ *     visitor sketches are appended in SQL without being read (see hll.ts), except rows
+ *     that grew past COMPACT_BYTES, which are read, merged and rewritten;
+ *  3. links.clicks, the per-link counter that maxClicks is enforced from.
+ * Rows are written in key order so concurrent ingest processes cannot deadlock.
+ */
+export class SqlClickStore implements ClickStore {
+  private readonly partitions: ClickPartitions;
+
+  constructor(private readonly db: Db) {
+    this.partitions = new ClickPartitions(db);
+  }
+
+  async ingest(events: ClickEvent[]): Promise<ClickEvent[]> {
+    if (events.length === 0) return [];
+    await this.partitions.ensureFor(events.map((e) => e.at.getTime()));
+    return this.db.transaction().execute(async (tx) => {
+      const inserted = await insertRaw(tx, events);
+      if (inserted.size === 0) return [];
+      const stored = inserted.size === events.length ? events : events.filter((e) => inserted.has(e.id));
+      const { hourly, daily } = aggregate(stored);
+      await upsertRollups(tx, 'click_rollups_hourly', hourly);
+      await upsertRollups(tx, 'click_rollups_daily', daily);
+      await addLinkClicks(tx, stored);
+      return stored;
+    });
+  }
+}
+
+async function insertRaw(tx: Transaction<Database>, events: ClickEvent[]): Promise<Set<string>> {
+  const col = <T>(pick: (e: ClickEvent) => T): T[] => events.map(pick);
+  const result = await sql<{ id: string }>`
+    insert into clicks (id, at, workspace_id, link_id, domain, referrer, referrer_host, country, device, browser, os,
+      language, utm_source, utm_medium, utm_campaign, utm_term, utm_content, bot, visitor_id)
+    select id, 'epoch'::timestamptz + ms * interval '1 millisecond', workspace_id, link_id, domain, referrer, referrer_host,
+      country, device, browser, os, language, utm_source, utm_medium, utm_campaign, utm_term, utm_content, bot, visitor_id
+    from unnest(${col((e) => e.id)}::uuid[], ${col((e) => e.at.getTime())}::bigint[], ${col((e) => e.workspaceId)}::text[],
+      ${col((e) => e.linkId)}::text[], ${col((e) => e.domain)}::text[], ${col((e) => e.referrer)}::text[],
+      ${col((e) => e.referrerHost)}::text[], ${col((e) => e.country)}::text[], ${col((e) => e.device)}::text[],
+      ${col((e) => e.browser)}::text[], ${col((e) => e.os)}::text[], ${col((e) => e.language)}::text[],
+      ${col((e) => e.utmSource)}::text[], ${col((e) => e.utmMedium)}::text[], ${col((e) => e.utmCampaign)}::text[],
+      ${col((e) => e.utmTerm)}::text[], ${col((e) => e.utmContent)}::text[], ${col((e) => e.bot)}::bool[],
+      ${col((e) => e.visitorId)}::uuid[])
+      as t(id, ms, workspace_id, link_id, domain, referrer, referrer_host, country, device, browser, os, language,
+        utm_source, utm_medium, utm_campaign, utm_term, utm_content, bot, visitor_id)
+    on conflict (id, at) do nothing
+    returning id`.execute(tx);
+  return new Set(result.rows.map((r) => r.id));
+}
+
+/**
+ * Rollup rows touched by the batch. Hourly: workspace and link level, totals and every
+ * dimension. Daily: workspace level only (long-range breakdowns across all links read it);
+ * a link's breakdown reads its hourly rows, which stay few for one link.
+ */
+function aggregate(events: readonly ClickEvent[]): { hourly: RollupRow[]; daily: RollupRow[] } {
+  const hourly = new Rollups();
+  const daily = new Rollups();
+  for (const e of events) {
+    const register = VisitorSketch.register(e.visitorId);
+    const ms = e.at.getTime();
+    const hour = ms - (ms % HOUR_MS);
+    hourly.add(e, '', hour, register, true);
+    hourly.add(e, e.linkId, hour, register, true);
+    daily.add(e, '', ms - (ms % DAY_MS), register, true);
+  }
+  return { hourly: hourly.rows(), daily: daily.rows() };
+}
+
+/**
+ * Rows grouped by (workspace, link, bucket, bot), then by dimension and value: one string key
+ * is built per click and group instead of one per rollup row (this runs ~30 times per click).
+ */
+class Rollups {
+  private readonly groups = new Map<string, { total: RollupRow; byDimension: Map<string, RollupRow>[] }>();
+
+  add(e: ClickEvent, linkId: string, bucket: number, register: number, dimensions: boolean): void {
+    const key = `${e.workspaceId}\u0000${linkId}\u0000${bucket}\u0000${e.bot ? 1 : 0}`;
+    let group = this.groups.get(key);
+    if (!group) {
+      group = { total: newRow(e, linkId, '', bucket, ''), byDimension: DIMENSIONS.map(() => new Map()) };
+      this.groups.set(key, group);
+    }
+    count(group.total, register);
+    if (!dimensions) return;
+    for (let i = 0; i < DIMENSIONS.length; i++) {
+      const dimension = DIMENSIONS[i]!;
+      const value = e[dimension] ?? '';
+      const rows = group.byDimension[i]!;
+      let row = rows.get(value);
+      if (!row) {
+        row = newRow(e, linkId, dimension, bucket, value);
+        rows.set(value, row);
+      }
+      count(row, register);
+    }
+  }
+
+  /** In primary-key order, so that concurrent ingest transactions lock rows in the same order. */
+  rows(): RollupRow[] {
+    const out: RollupRow[] = [];
+    for (const group of this.groups.values()) {
+      out.push(group.total);
+      for (const rows of group.byDimension) for (const row of rows.values()) out.push(row);
+    }
+    return out.sort(byKey);
+  }
+}
+
+function newRow(e: ClickEvent, linkId: string, dimension: string, bucket: number, value: string): RollupRow {
+  return { workspaceId: e.workspaceId, linkId, dimension, bucket, bot: e.bot, value, clicks: 0, visitors: VisitorSketch.empty() };
+}
+
+function count(row: RollupRow, register: number): void {
+  row.clicks++;
+  row.visitors.addRegister(register);
+}
+
+/** The table's key order (text columns compare byte-wise under COLLATE "C" where it matters; any fixed order avoids deadlocks). */
+function byKey(a: RollupRow, b: RollupRow): number {
+  return cmp(a.workspaceId, b.workspaceId) || cmp(a.linkId, b.linkId) || cmp(a.dimension, b.dimension)
+    || a.bucket - b.bucket || Number(a.bot) - Number(b.bot) || cmp(a.value, b.value);
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+async function upsertRollups(tx: Transaction<Database>, table: RollupTable, rows: RollupRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  const col = <T>(pick: (r: RollupRow) => T): T[] => rows.map(pick);
+  // A new row stores the batch's sketch; an existing one gets its entries appended (no read).
+  const grown = await sql<{ workspace_id: string; link_id: string; dimension: string; bucket_ms: number; bot: boolean; value: string }>`
+    with up as (
+      insert into ${sql.table(table)} as r (workspace_id, link_id, dimension, bucket, bot, value, clicks, visitors)
+      select w, l, d, 'epoch'::timestamptz + b * interval '1 millisecond', bo, v, c, decode(x, 'hex')
+      from unnest(${col((r) => r.workspaceId)}::text[], ${col((r) => r.linkId)}::text[], ${col((r) => r.dimension)}::text[],
+        ${col((r) => r.bucket)}::bigint[], ${col((r) => r.bot)}::bool[], ${col((r) => r.value)}::text[],
+        ${col((r) => r.clicks)}::bigint[], ${col((r) => hex(r.visitors))}::text[]) as t(w, l, d, b, bo, v, c, x)
+      on conflict (workspace_id, link_id, dimension, bucket, bot, value) do update
+        set clicks = r.clicks + excluded.clicks, visitors = r.visitors || substring(excluded.visitors from 2)
+      returning workspace_id, link_id, dimension, bucket, bot, value, length(visitors) as size
+    )
+    select workspace_id, link_id, dimension, (extract(epoch from bucket) * 1000)::bigint as bucket_ms, bot, value
+    from up where size > ${COMPACT_BYTES}`.execute(tx);
+  if (grown.rows.length > 0) await compact(tx, table, grown.rows);
+}
+
+/** Rewrites grown rows' sketches in canonical form (dense past ~1365 visitors: 4,097 bytes). */
+async function compact(tx: Transaction<Database>, table: RollupTable,
+  keys: { workspace_id: string; link_id: string; dimension: string; bucket_ms: number; bot: boolean; value: string }[]): Promise<void> {
+  const col = <T>(pick: (k: (typeof keys)[number]) => T): T[] => keys.map(pick);
+  const rows = await sql<{ n: number; visitors: Uint8Array }>`
+    select t.n, r.visitors from ${sql.table(table)} r
+    join unnest(${col((k) => k.workspace_id)}::text[], ${col((k) => k.link_id)}::text[], ${col((k) => k.dimension)}::text[],
+      ${col((k) => k.bucket_ms)}::bigint[], ${col((k) => k.bot)}::bool[], ${col((k) => k.value)}::text[])
+      with ordinality as t(w, l, d, b, bo, v, n)
+      on r.workspace_id = t.w and r.link_id = t.l and r.dimension = t.d
+        and r.bucket = 'epoch'::timestamptz + t.b * interval '1 millisecond' and r.bot = t.bo and r.value = t.v`.execute(tx);
+  const canonical = rows.rows.map((row) => {
+    const sketch = VisitorSketch.empty();
+    sketch.mergeStored(row.visitors);
+    return { n: Number(row.n), visitors: Buffer.from(sketch.toBytes()).toString('hex') };
+  });
+  await sql`
+    update ${sql.table(table)} r set visitors = decode(c.x, 'hex')
+    from unnest(${col((k) => k.workspace_id)}::text[], ${col((k) => k.link_id)}::text[], ${col((k) => k.dimension)}::text[],
+      ${col((k) => k.bucket_ms)}::bigint[], ${col((k) => k.bot)}::bool[], ${col((k) => k.value)}::text[])
+      with ordinality as t(w, l, d, b, bo, v, n)
+    join unnest(${canonical.map((c) => c.n)}::bigint[], ${canonical.map((c) => c.visitors)}::text[]) as c(n, x) on c.n = t.n
+    where r.workspace_id = t.w and r.link_id = t.l and r.dimension = t.d
+      and r.bucket = 'epoch'::timestamptz + t.b * interval '1 millisecond' and r.bot = t.bo and r.value = t.v`.execute(tx);
+}
+
+async function addLinkClicks(tx: Transaction<Database>, events: readonly ClickEvent[]): Promise<void> {
+  const counts = new Map<string, number>();
+  for (const e of events) counts.set(e.linkId, (counts.get(e.linkId) ?? 0) + 1);
+  const ids = [...counts.keys()].sort();
+  await sql`update links set clicks = links.clicks + c.n
+    from unnest(${ids}::text[], ${ids.map((id) => counts.get(id)!)}::bigint[]) as c(id, n)
+    where links.id = c.id`.execute(tx);
+}
+
+function hex(sketch: VisitorSketch): string {
+  const entries = sketch.entries();
+  const out = Buffer.allocUnsafe(1 + entries.length);
+  out[0] = HLL_FORMAT_SPARSE; // a new row stores it as is, an existing row appends what follows
+  out.set(entries, 1);
+  return out.toString('hex');
+}

@@ -1,0 +1,124 @@
+import type { CapturedClick } from './click.js';
+import type { ClickSink } from './ports.js';
+
+export interface ClickBufferOptions {
+  /** Clicks per write. */
+  batchSize?: number;
+  /** Longest a click waits before its batch is written, in ms. */
+  intervalMs?: number;
+  /** Most clicks held while the sink is slow or down; beyond it new clicks are dropped (counted). */
+  capacity?: number;
+  /** Told of each failed write (the batch is kept and retried on the next tick). */
+  onError?: (error: unknown) => void;
+}
+
+export interface ClickBufferStats {
+  buffered: number;
+  written: number;
+  dropped: number;
+}
+
+/**
+ * The hot path's only click work: push the captured click into memory. A timer (or a full
+ * batch) hands batches to the sink. A failed write keeps its batch at the front, in order,
+ * for the next attempt.
+ *
+ * Overflow policy: while the sink cannot keep up, clicks accumulate up to `capacity`; past
+ * it, new clicks are dropped and counted in `dropped` (the redirect itself is still served).
+ * Memory stays bounded (~1 KB per click at most, usually far less) whatever the outage.
+ */
+export class ClickBuffer {
+  private items: CapturedClick[] = [];
+  private readonly pendingByLink = new Map<string, number>();
+  private timer: NodeJS.Timeout | null = null;
+  private writing: Promise<void> | null = null;
+  private soon = false;
+  private written = 0;
+  private dropped = 0;
+  private readonly batchSize: number;
+  private readonly intervalMs: number;
+  private readonly capacity: number;
+
+  constructor(private readonly sink: ClickSink, private readonly options: ClickBufferOptions = {}) {
+    this.batchSize = options.batchSize ?? 5000;
+    this.intervalMs = options.intervalMs ?? 1000;
+    this.capacity = options.capacity ?? 200_000;
+  }
+
+  start(): void {
+    this.timer ??= setInterval(() => this.tick(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  capture(click: CapturedClick): void {
+    if (this.items.length >= this.capacity) {
+      this.dropped++;
+      return;
+    }
+    this.items.push(click);
+    this.pendingByLink.set(click.linkId, (this.pendingByLink.get(click.linkId) ?? 0) + 1);
+    // A full batch is written soon, but never from inside the request that filled it.
+    if (!this.soon && this.items.length >= this.batchSize && this.timer) {
+      this.soon = true;
+      setImmediate(() => { this.soon = false; this.tick(); });
+    }
+  }
+
+  /** Clicks captured for the link and not yet written: a link loaded from storage adds them. */
+  pending(linkId: string): number {
+    return this.pendingByLink.get(linkId) ?? 0;
+  }
+
+  stats(): ClickBufferStats {
+    return { buffered: this.items.length, written: this.written, dropped: this.dropped };
+  }
+
+  /** Writes every click captured before the call; rejects (keeping the rest) if a write fails. */
+  async flush(): Promise<void> {
+    const target = this.written + this.items.length;
+    while (this.written < target) {
+      if (this.writing) {
+        await this.writing;
+        continue;
+      }
+      if (this.items.length === 0) return;
+      await this.writeOne();
+    }
+  }
+
+  /** Stops the timer and drains: a graceful stop loses no click unless the sink stays down. */
+  async close(attempts = 5, retryMs = 500): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.flush();
+        return;
+      } catch (error) {
+        if (attempt >= attempts) throw error;
+        await new Promise((resolve) => setTimeout(resolve, retryMs));
+      }
+    }
+  }
+
+  private tick(): void {
+    if (this.writing || this.items.length === 0) return;
+    this.flush().catch((error: unknown) => this.options.onError?.(error));
+  }
+
+  private writeOne(): Promise<void> {
+    const batch = this.items.splice(0, this.batchSize);
+    this.writing = this.sink.write(batch).then(() => {
+      this.written += batch.length;
+      for (const click of batch) {
+        const left = this.pendingByLink.get(click.linkId)! - 1;
+        if (left === 0) this.pendingByLink.delete(click.linkId);
+        else this.pendingByLink.set(click.linkId, left);
+      }
+    }, (error: unknown) => {
+      this.items = batch.concat(this.items);
+      throw error;
+    }).finally(() => { this.writing = null; });
+    return this.writing;
+  }
+}

@@ -1,0 +1,54 @@
+import type { CapturedClick, ClickEnricher, ClickEvent } from './click.js';
+import type { ClickListener, ClickSink, ClickStore, VisitorSalts } from './ports.js';
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Turns captured clicks into stored click events: the day's salt, enrichment, one storage
+ * transaction, then the listeners hear of the clicks that were new. Used by the in-process
+ * buffer directly, and by the stream consumer when clicks pass through Redis.
+ */
+export class ClickIngest implements ClickSink {
+  private readonly salts = new Map<number, Promise<Uint8Array>>();
+  private readonly listeners: ClickListener[] = [];
+
+  constructor(private readonly deps: { enricher: ClickEnricher; store: ClickStore; salts: VisitorSalts }) {}
+
+  onClicks(listener: ClickListener): void {
+    this.listeners.push(listener);
+  }
+
+  async write(batch: CapturedClick[]): Promise<void> {
+    await this.ingest(batch);
+  }
+
+  /** Returns the events that were stored now (redelivered ones are left out). */
+  async ingest(batch: readonly CapturedClick[]): Promise<ClickEvent[]> {
+    if (batch.length === 0) return [];
+    const salts = new Map<number, Uint8Array>();
+    for (const click of batch) {
+      const day = Math.floor(click.at / DAY_MS);
+      if (!salts.has(day)) salts.set(day, await this.saltFor(day));
+    }
+    const events = batch.map((click) => this.deps.enricher.enrich(click, salts.get(Math.floor(click.at / DAY_MS))!));
+    const stored = await this.deps.store.ingest(events);
+    if (stored.length > 0) {
+      for (const listener of this.listeners) {
+        try { listener(stored); } catch { /* a listener's failure must not fail the ingest */ }
+      }
+    }
+    return stored;
+  }
+
+  private saltFor(day: number): Promise<Uint8Array> {
+    let salt = this.salts.get(day);
+    if (!salt) {
+      salt = this.deps.salts.saltFor(day);
+      salt.catch(() => this.salts.delete(day));
+      this.salts.set(day, salt);
+      // Only the last few days matter; older salts are dropped so they can no longer be used.
+      for (const known of this.salts.keys()) if (known < day - 2) this.salts.delete(known);
+    }
+    return salt;
+  }
+}

@@ -1,0 +1,26 @@
+import type { CapturedClick, ClickEvent } from './click.js';
+
+/** Where the hot path's buffer hands its batches: straight to ingest, or a durable stream first. */
+export interface ClickSink {
+  /** Resolves once the batch is durable (stored, or accepted by the stream); rejects to keep it. */
+  write(batch: CapturedClick[]): Promise<void>;
+}
+
+/** Durable storage of click events with their rollups and per-link counters. */
+export interface ClickStore {
+  /**
+   * Stores the events not stored before (by id), their rollups and the links' click counters,
+   * all in one transaction, and returns the events that were new. Redelivered events are
+   * skipped, so counts never double.
+   */
+  ingest(events: ClickEvent[]): Promise<ClickEvent[]>;
+}
+
+/** The salt of each UTC day's visitor ids, the same for every ingest process. */
+export interface VisitorSalts {
+  /** `day` is days since the Unix epoch (UTC). Creates the salt on first use. */
+  saltFor(day: number): Promise<Uint8Array>;
+}
+
+/** Told about every newly stored click (the live /events stream, webhooks). */
+export type ClickListener = (events: readonly ClickEvent[]) => void;
