@@ -16,7 +16,12 @@ import { LinkService } from '../core/links/link-service.js';
 import type { RedirectInvalidation } from '../core/links/ports.js';
 import { RedirectResolver } from '../core/redirect/redirect-resolver.js';
 import { Argon2Hasher } from '../adapters/crypto/argon2-hasher.js';
-import { SqlClickCounter } from '../adapters/db/click-counter.sql.js';
+import { DefaultClickEnricher } from '../adapters/clicks/click-enricher.js';
+import { ClickPartitions } from '../adapters/db/click-partitions.sql.js';
+import { SqlClickStore } from '../adapters/db/click-store.sql.js';
+import { SqlVisitorSalts } from '../adapters/db/visitor-salts.sql.js';
+import { ClickBuffer } from '../core/analytics/click-buffer.js';
+import { ClickIngest } from '../core/analytics/click-ingest.js';
 import { openPGlite, openPostgres, type DatabaseHandle } from '../adapters/db/database.js';
 import { migrate } from '../adapters/db/migrator.js';
 import { SqlApiKeyRepository } from '../adapters/db/repositories/api-key-repository.sql.js';
@@ -30,6 +35,7 @@ import { MemoryRedirectCache } from '../adapters/redirect/redirect-cache.memory.
 import { buildApp } from '../http/app.js';
 import { LinkPresenter } from '../http/link-presenter.js';
 import { createGuard } from '../http/plugins/auth.js';
+import { clientAddressFor } from '../http/redirect/client-address.js';
 import { RedirectHandler } from '../http/redirect/redirect-handler.js';
 import type { Config } from './config.js';
 import { MIGRATIONS_DIR } from './paths.js';
@@ -53,6 +59,9 @@ export interface CoreServices {
 
 export interface Curt extends CoreServices {
   app: FastifyInstance;
+  /** The hot path's click buffer (flush() stores what was served so far) and the ingest behind it. */
+  clicks: ClickBuffer;
+  ingest: ClickIngest;
   bootstrapped: BootstrapResult | null;
   close(): Promise<void>;
 }
@@ -99,14 +108,19 @@ export async function createCurt(config: Config, options: CurtOptions = {}): Pro
   const role = options.role ?? 'all';
   const handle = options.database ?? (await openDatabase(config));
   const cache = new MemoryRedirectCache();
-  const counter = new SqlClickCounter(handle.db, options.clickFlushMs ?? 1000);
+  const ingest = new ClickIngest({ enricher: new DefaultClickEnricher(), store: new SqlClickStore(handle.db), salts: new SqlVisitorSalts(handle.db) });
+  let log: { warn(obj: object, msg: string): void } | null = null;
+  const clicks = new ClickBuffer(ingest, {
+    intervalMs: options.clickFlushMs ?? 1000,
+    onError: (error) => log?.warn({ err: error, buffered: clicks.stats().buffered }, 'click batch not stored; kept for the next attempt'),
+  });
   // The listeners run only after a committed change, by which time resolver and hosts exist.
   const services = buildServices(config, handle, {
     invalidate: (domain: string, slug: string) => { cache.invalidate(domain, slug); resolver.invalidated(); },
     domainSaved: (domain) => hosts.domainSaved(domain),
     domainRemoved: (domain) => hosts.domainRemoved(domain),
   });
-  const resolver = new RedirectResolver(cache, services.linkRepository, counter);
+  const resolver = new RedirectResolver(cache, services.linkRepository, clicks);
   const hosts = new HostTable(config.baseUrl.host, await services.domainRepository.all());
   const { hasher } = services;
 
@@ -136,24 +150,32 @@ export async function createCurt(config: Config, options: CurtOptions = {}): Pro
       ready: async () => { await sql`select 1`.execute(handle.db); },
     },
     redirects: (fastify) => ({
-      handler: new RedirectHandler({ resolver, baseUrl: config.baseUrl, hosts, log: fastify.log }),
+      handler: new RedirectHandler({ resolver, baseUrl: config.baseUrl, hosts, log: fastify.log, clientAddress: clientAddressFor(config.trustProxy) }),
       password: { resolver, hasher, hosts, attempts: new MemoryRateLimiter('link-password', 10, 60) },
     }),
   });
-  counter.start();
+  log = app.log;
+  clicks.start();
+  const partitions = new ClickPartitions(handle.db);
   const housekeepingTimer = setInterval(() => {
     housekeeping.run().catch((error: unknown) => app.log.warn({ err: error }, 'housekeeping failed'));
+    if (config.clickRetentionDays > 0 && (role === 'all' || role === 'worker')) {
+      partitions.prune(Date.now() - config.clickRetentionDays * 86_400_000)
+        .catch((error: unknown) => app.log.warn({ err: error }, 'pruning raw clicks failed'));
+    }
   }, options.housekeepingMs ?? 3_600_000);
   housekeepingTimer.unref();
 
   let closing: Promise<void> | null = null;
   return {
-    ...services, app, bootstrapped,
+    ...services, app, bootstrapped, clicks, ingest,
     close: () => {
       closing ??= (async () => {
         clearInterval(housekeepingTimer);
         await app.close();
-        await counter.close();
+        await clicks.close().catch((error: unknown) => {
+          app.log.error({ err: error, lost: clicks.stats().buffered }, 'clicks could not be stored before shutdown');
+        });
         if (!options.database) await handle.close();
       })();
       return closing;

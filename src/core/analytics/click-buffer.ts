@@ -33,6 +33,7 @@ export class ClickBuffer {
   private timer: NodeJS.Timeout | null = null;
   private writing: Promise<void> | null = null;
   private soon = false;
+  private inFlight = 0;
   private written = 0;
   private dropped = 0;
   private readonly batchSize: number;
@@ -70,12 +71,12 @@ export class ClickBuffer {
   }
 
   stats(): ClickBufferStats {
-    return { buffered: this.items.length, written: this.written, dropped: this.dropped };
+    return { buffered: this.items.length + this.inFlight, written: this.written, dropped: this.dropped };
   }
 
   /** Writes every click captured before the call; rejects (keeping the rest) if a write fails. */
   async flush(): Promise<void> {
-    const target = this.written + this.items.length;
+    const target = this.written + this.inFlight + this.items.length;
     while (this.written < target) {
       if (this.writing) {
         await this.writing;
@@ -108,6 +109,7 @@ export class ClickBuffer {
 
   private writeOne(): Promise<void> {
     const batch = this.items.splice(0, this.batchSize);
+    this.inFlight = batch.length;
     this.writing = this.sink.write(batch).then(() => {
       this.written += batch.length;
       for (const click of batch) {
@@ -118,7 +120,7 @@ export class ClickBuffer {
     }, (error: unknown) => {
       this.items = batch.concat(this.items);
       throw error;
-    }).finally(() => { this.writing = null; });
+    }).finally(() => { this.writing = null; this.inFlight = 0; });
     return this.writing;
   }
 }

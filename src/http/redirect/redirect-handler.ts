@@ -4,6 +4,8 @@ import { RESERVED_SEGMENTS } from '../../core/links/slug.js';
 import { REDIRECT_CACHE_CONTROL, isExhausted, locationFor, redirectHeaders, type RedirectTarget } from '../../core/redirect/redirect-target.js';
 import { RedirectResolver } from '../../core/redirect/redirect-resolver.js';
 import type { HostTable } from '../../core/redirect/host-table.js';
+import type { Visit } from '../../core/redirect/ports.js';
+import type { ClientAddress } from './client-address.js';
 import { problem } from '../problems.js';
 import { expiredPage, inspectPage, notFoundPage, passwordPage } from './pages.js';
 
@@ -19,6 +21,7 @@ export interface RedirectHandlerDeps {
   /** Host header → stored domain, and each domain's not-found redirect. */
   hosts: Pick<HostTable, 'domainFor' | 'notFoundUrl' | 'hasCustomDomains'>;
   log: FastifyBaseLogger;
+  clientAddress: ClientAddress;
 }
 
 /**
@@ -76,7 +79,35 @@ export class RedirectHandler {
     const location = locationFor(target, query);
     res.writeHead(target.status, location === target.location ? target.headers : redirectHeaders(location));
     res.end();
-    if (req.method === 'GET') this.deps.resolver.countClick(target);
+    if (req.method === 'GET') this.deps.resolver.countClick(target, this.visit(req, domain, query));
+  }
+
+  /**
+   * The request facts a click keeps. Read from rawHeaders: touching req.headers would make
+   * Node build the whole header object, and only three or four headers matter here.
+   */
+  visit(req: IncomingMessage, domain: string, query: string): Visit {
+    const raw = req.rawHeaders;
+    let userAgent = '';
+    let referer = '';
+    let acceptLanguage = '';
+    let forwardedFor: string | undefined;
+    for (let i = 0; i < raw.length; i += 2) {
+      const name = raw[i]!;
+      switch (name.length) {
+        case 10: if (name.toLowerCase() === 'user-agent') userAgent = raw[i + 1]!; break;
+        case 7: if (name.toLowerCase() === 'referer') referer = raw[i + 1]!; break;
+        case 15: {
+          const lower = name.toLowerCase();
+          if (lower === 'accept-language') acceptLanguage = raw[i + 1]!;
+          // Repeated X-Forwarded-For headers are one comma-separated list (RFC 9110 §5.3).
+          else if (lower === 'x-forwarded-for') forwardedFor = forwardedFor === undefined ? raw[i + 1]! : `${forwardedFor}, ${raw[i + 1]!}`;
+          break;
+        }
+      }
+    }
+    const ip = this.deps.clientAddress(req.socket.remoteAddress ?? '', forwardedFor);
+    return { domain, ip, userAgent, referer, acceptLanguage, query };
   }
 
   private redirect(res: ServerResponse, status: number, location: string): void {
