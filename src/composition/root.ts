@@ -104,13 +104,39 @@ export interface CurtOptions {
   housekeepingMs?: number;
 }
 
+/**
+ * With REDIS_URL, clicks pass through a Redis stream: serving roles write their batches to it,
+ * and roles that ingest (all, worker) consume it. Without it, serving roles ingest directly.
+ */
+async function clickStream(config: Config, role: Role, ingest: ClickIngest, onError: (error: unknown) => void) {
+  if (!config.redisUrl) return null;
+  // Loaded only with Redis configured: embedded and plain-PostgreSQL processes never pay for it.
+  const { RedisClickConsumer, RedisClickSink, openConsumerConnection, openSinkConnection } = await import('../adapters/redis/click-stream.redis.js');
+  const key = `${config.redisPrefix}clicks`;
+  const sinkConnection = openSinkConnection(config.redisUrl);
+  const consumerConnection = role === 'all' || role === 'worker' ? openConsumerConnection(config.redisUrl) : null;
+  const consumer = consumerConnection
+    ? new RedisClickConsumer(consumerConnection, (batch) => ingest.ingest(batch), { key, onError })
+    : null;
+  return {
+    sink: new RedisClickSink(sinkConnection, key),
+    consumer,
+    async close() {
+      await consumer?.stop();
+      consumerConnection?.disconnect();
+      sinkConnection.disconnect();
+    },
+  };
+}
+
 export async function createCurt(config: Config, options: CurtOptions = {}): Promise<Curt> {
   const role = options.role ?? 'all';
   const handle = options.database ?? (await openDatabase(config));
   const cache = new MemoryRedirectCache();
   const ingest = new ClickIngest({ enricher: new DefaultClickEnricher(), store: new SqlClickStore(handle.db), salts: new SqlVisitorSalts(handle.db) });
   let log: { warn(obj: object, msg: string): void } | null = null;
-  const clicks = new ClickBuffer(ingest, {
+  const stream = await clickStream(config, role, ingest, (error) => log?.warn({ err: error }, 'click stream consumer failed; retrying'));
+  const clicks = new ClickBuffer(stream?.sink ?? ingest, {
     intervalMs: options.clickFlushMs ?? 1000,
     onError: (error) => log?.warn({ err: error, buffered: clicks.stats().buffered }, 'click batch not stored; kept for the next attempt'),
   });
@@ -150,12 +176,15 @@ export async function createCurt(config: Config, options: CurtOptions = {}): Pro
       ready: async () => { await sql`select 1`.execute(handle.db); },
     },
     redirects: (fastify) => ({
-      handler: new RedirectHandler({ resolver, baseUrl: config.baseUrl, hosts, log: fastify.log, clientAddress: clientAddressFor(config.trustProxy) }),
+      handler: new RedirectHandler({
+        resolver, baseUrl: config.baseUrl, hosts, log: fastify.log, clientAddress: clientAddressFor(config.trustProxy), holdUntilDurable: stream !== null,
+      }),
       password: { resolver, hasher, hosts, attempts: new MemoryRateLimiter('link-password', 10, 60) },
     }),
   });
   log = app.log;
   clicks.start();
+  stream?.consumer?.start();
   const partitions = new ClickPartitions(handle.db);
   const housekeepingTimer = setInterval(() => {
     housekeeping.run().catch((error: unknown) => app.log.warn({ err: error }, 'housekeeping failed'));
@@ -176,6 +205,7 @@ export async function createCurt(config: Config, options: CurtOptions = {}): Pro
         await clicks.close().catch((error: unknown) => {
           app.log.error({ err: error, lost: clicks.stats().buffered }, 'clicks could not be stored before shutdown');
         });
+        await stream?.close();
         if (!options.database) await handle.close();
       })();
       return closing;

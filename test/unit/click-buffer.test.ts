@@ -120,6 +120,43 @@ describe('ClickBuffer', () => {
   });
 });
 
+describe('ClickBuffer holding responses until durable', () => {
+  it('calls onWritten after the batch is written, on the next turn, with the clicks of the same turn', async () => {
+    const sink = new FakeSink();
+    const buffer = new ClickBuffer(sink, { intervalMs: 60_000 });
+    const order: string[] = [];
+    buffer.capture(click(), () => order.push('a'));
+    buffer.capture(click(), () => order.push('b'));
+    assert.deepEqual(order, [], 'never synchronously');
+    await sleep(10);
+    assert.deepEqual(order, ['a', 'b']);
+    assert.deepEqual(sink.batches.map((b) => b.length), [2], 'one write for the turn');
+  });
+
+  it('releases the held responses when the write fails, and keeps the clicks for later', async () => {
+    const sink = new FakeSink();
+    sink.down = true;
+    const errors: unknown[] = [];
+    const buffer = new ClickBuffer(sink, { onError: (e) => errors.push(e) });
+    let released = false;
+    buffer.capture(click(), () => { released = true; });
+    await sleep(10);
+    assert.equal(released, true, 'availability first: the redirect is still served');
+    assert.equal(errors.length, 1);
+    assert.equal(buffer.stats().buffered, 1);
+    sink.down = false;
+    await buffer.flush();
+    assert.equal(sink.stored.length, 1);
+  });
+
+  it('releases at once a click dropped for capacity', () => {
+    const buffer = new ClickBuffer(new FakeSink(), { capacity: 0 });
+    let released = false;
+    buffer.capture(click(), () => { released = true; });
+    assert.equal(released, true);
+  });
+});
+
 describe('newClickId', () => {
   it('makes distinct, time-ordered UUIDv7 strings', () => {
     const ids = Array.from({ length: 10_000 }, (_, i) => newClickId(1_700_000_000_000 + Math.floor(i / 100)));

@@ -58,12 +58,12 @@ export class RedirectResolver {
   }
 
   /** One served redirect: counted on the cached target at once (maxClicks), captured for analytics. */
-  countClick(target: RedirectTarget, visit: Visit): void {
+  countClick(target: RedirectTarget, visit: Visit, onWritten?: () => void): void {
     target.clicks++;
     const at = Date.now();
     this.clicks.capture({
       id: newClickId(at), at, workspaceId: target.workspaceId, linkId: target.linkId, domain: visit.domain, ip: visit.ip,
       userAgent: visit.userAgent, referer: visit.referer, acceptLanguage: visit.acceptLanguage, query: visit.query, linkUtm: target.utm,
-    });
+    }, onWritten);
   }
 }

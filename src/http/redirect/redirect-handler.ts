@@ -22,6 +22,11 @@ export interface RedirectHandlerDeps {
   hosts: Pick<HostTable, 'domainFor' | 'notFoundUrl' | 'hasCustomDomains'>;
   log: FastifyBaseLogger;
   clientAddress: ClientAddress;
+  /**
+   * Hold each counted redirect's response until its click is durable (Redis stream mode), so
+   * a process killed mid-load has stored every click its visitors saw served.
+   */
+  holdUntilDurable?: boolean;
 }
 
 /**
@@ -77,9 +82,20 @@ export class RedirectHandler {
     }
     if (target.passwordHash !== null) return this.html(req, res, 401, passwordPage(slug, false));
     const location = locationFor(target, query);
-    res.writeHead(target.status, location === target.location ? target.headers : redirectHeaders(location));
-    res.end();
-    if (req.method === 'GET') this.deps.resolver.countClick(target, this.visit(req, domain, query));
+    const headers = location === target.location ? target.headers : redirectHeaders(location);
+    if (req.method !== 'GET') {
+      res.writeHead(target.status, headers);
+      res.end();
+    } else if (this.deps.holdUntilDurable) {
+      this.deps.resolver.countClick(target, this.visit(req, domain, query), () => {
+        res.writeHead(target.status, headers);
+        res.end();
+      });
+    } else {
+      res.writeHead(target.status, headers);
+      res.end();
+      this.deps.resolver.countClick(target, this.visit(req, domain, query));
+    }
   }
 
   /**
