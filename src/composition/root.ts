@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { FastifyInstance } from 'fastify';
+import { ClickExportService } from '../core/analytics/click-export.js';
 import { ApiKeyService } from '../core/api-keys/api-key-service.js';
 import { AccountService } from '../core/auth/account-service.js';
 import { SessionActorResolver } from '../core/auth/actor-resolver.js';
@@ -7,6 +8,8 @@ import { bootstrap, type BootstrapResult } from '../core/bootstrap/bootstrap.js'
 import { HostPolicy } from '../core/domains/host-policy.js';
 import { DomainService } from '../core/domains/domain-service.js';
 import type { DomainListener } from '../core/domains/domain.js';
+import { LiveEvents } from '../core/events/live-events.js';
+import type { EventFeed } from '../core/events/ports.js';
 import { HostTable } from '../core/redirect/host-table.js';
 import { WorkspaceService } from '../core/workspaces/workspace-service.js';
 import { SqlWorkspaceRepository } from '../adapters/db/repositories/workspace-repository.sql.js';
@@ -17,6 +20,8 @@ import type { RedirectInvalidation } from '../core/links/ports.js';
 import { RedirectResolver } from '../core/redirect/redirect-resolver.js';
 import { Argon2Hasher } from '../adapters/crypto/argon2-hasher.js';
 import { SqlClickCounter } from '../adapters/db/click-counter.sql.js';
+import { SqlClickExportReader } from '../adapters/db/click-export-reader.sql.js';
+import { MemoryEventFeed } from '../adapters/events/event-feed.memory.js';
 import { openPGlite, openPostgres, type DatabaseHandle } from '../adapters/db/database.js';
 import { migrate } from '../adapters/db/migrator.js';
 import { SqlApiKeyRepository } from '../adapters/db/repositories/api-key-repository.sql.js';
@@ -31,6 +36,7 @@ import { buildApp } from '../http/app.js';
 import { LinkPresenter } from '../http/link-presenter.js';
 import { createGuard } from '../http/plugins/auth.js';
 import { RedirectHandler } from '../http/redirect/redirect-handler.js';
+import type { EventStreamOptions } from '../http/streams/event-stream.js';
 import type { Config } from './config.js';
 import { MIGRATIONS_DIR } from './paths.js';
 
@@ -54,6 +60,8 @@ export interface CoreServices {
 export interface Curt extends CoreServices {
   app: FastifyInstance;
   bootstrapped: BootstrapResult | null;
+  /** Live events of every workspace (GET /events); stored clicks are published here. */
+  events: EventFeed;
   close(): Promise<void>;
 }
 
@@ -93,6 +101,10 @@ export interface CurtOptions {
   clickFlushMs?: number;
   /** How often expired sessions and idempotency records are deleted (default hourly). */
   housekeepingMs?: number;
+  /** Rows per query of GET /clicks (tests use tiny pages). */
+  clickExportPageSize?: number;
+  /** GET /events tuning (tests shorten the heartbeat). */
+  eventStream?: Partial<EventStreamOptions>;
 }
 
 export async function createCurt(config: Config, options: CurtOptions = {}): Promise<Curt> {
@@ -116,6 +128,7 @@ export async function createCurt(config: Config, options: CurtOptions = {}): Pro
 
   const idempotency = new IdempotencyService(new SqlIdempotencyStore(handle.db));
   const housekeeping = new Housekeeping(services.sessions, idempotency);
+  const events: EventFeed = new MemoryEventFeed();
   const app = await buildApp({
     logLevel: config.logLevel,
     trustProxy: config.trustProxy,
@@ -134,6 +147,9 @@ export async function createCurt(config: Config, options: CurtOptions = {}): Pro
       presenter: new LinkPresenter(config.baseUrl),
       authIpLimiter: new MemoryRateLimiter('auth', 10, 60),
       ready: async () => { await sql`select 1`.execute(handle.db); },
+      clickExport: new ClickExportService({ reader: new SqlClickExportReader(handle.db), links: services.linkRepository, pageSize: options.clickExportPageSize }),
+      liveEvents: new LiveEvents(events),
+      eventStream: options.eventStream,
     },
     redirects: (fastify) => ({
       handler: new RedirectHandler({ resolver, baseUrl: config.baseUrl, hosts, log: fastify.log }),
@@ -148,7 +164,7 @@ export async function createCurt(config: Config, options: CurtOptions = {}): Pro
 
   let closing: Promise<void> | null = null;
   return {
-    ...services, app, bootstrapped,
+    ...services, app, bootstrapped, events,
     close: () => {
       closing ??= (async () => {
         clearInterval(housekeepingTimer);
