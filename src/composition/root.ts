@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { FastifyInstance } from 'fastify';
+import { ClickExportService } from '../core/analytics/click-export.js';
 import { ApiKeyService } from '../core/api-keys/api-key-service.js';
 import { AccountService } from '../core/auth/account-service.js';
 import { SessionActorResolver } from '../core/auth/actor-resolver.js';
@@ -7,6 +8,8 @@ import { bootstrap, type BootstrapResult } from '../core/bootstrap/bootstrap.js'
 import { HostPolicy } from '../core/domains/host-policy.js';
 import { DomainService } from '../core/domains/domain-service.js';
 import type { DomainListener } from '../core/domains/domain.js';
+import { LiveEvents } from '../core/events/live-events.js';
+import type { EventFeed } from '../core/events/ports.js';
 import { HostTable } from '../core/redirect/host-table.js';
 import { WorkspaceService } from '../core/workspaces/workspace-service.js';
 import { SqlWorkspaceRepository } from '../adapters/db/repositories/workspace-repository.sql.js';
@@ -22,6 +25,9 @@ import { SqlClickStore } from '../adapters/db/click-store.sql.js';
 import { SqlVisitorSalts } from '../adapters/db/visitor-salts.sql.js';
 import { ClickBuffer } from '../core/analytics/click-buffer.js';
 import { ClickIngest } from '../core/analytics/click-ingest.js';
+import { SqlClickExportReader } from '../adapters/db/click-export-reader.sql.js';
+import { MemoryEventFeed } from '../adapters/events/event-feed.memory.js';
+import { linkClicked } from '../core/events/live-event.js';
 import { openPGlite, openPostgres, type DatabaseHandle } from '../adapters/db/database.js';
 import { migrate } from '../adapters/db/migrator.js';
 import { SqlApiKeyRepository } from '../adapters/db/repositories/api-key-repository.sql.js';
@@ -37,6 +43,7 @@ import { LinkPresenter } from '../http/link-presenter.js';
 import { createGuard } from '../http/plugins/auth.js';
 import { clientAddressFor } from '../http/redirect/client-address.js';
 import { RedirectHandler } from '../http/redirect/redirect-handler.js';
+import type { EventStreamOptions } from '../http/streams/event-stream.js';
 import type { Config } from './config.js';
 import { MIGRATIONS_DIR } from './paths.js';
 
@@ -63,6 +70,8 @@ export interface Curt extends CoreServices {
   clicks: ClickBuffer;
   ingest: ClickIngest;
   bootstrapped: BootstrapResult | null;
+  /** Live events of every workspace (GET /events); stored clicks are published here. */
+  events: EventFeed;
   close(): Promise<void>;
 }
 
@@ -102,6 +111,10 @@ export interface CurtOptions {
   clickFlushMs?: number;
   /** How often expired sessions and idempotency records are deleted (default hourly). */
   housekeepingMs?: number;
+  /** Rows per query of GET /clicks (tests use tiny pages). */
+  clickExportPageSize?: number;
+  /** GET /events tuning (tests shorten the heartbeat). */
+  eventStream?: Partial<EventStreamOptions>;
 }
 
 /**
@@ -156,6 +169,13 @@ export async function createCurt(config: Config, options: CurtOptions = {}): Pro
 
   const idempotency = new IdempotencyService(new SqlIdempotencyStore(handle.db));
   const housekeeping = new Housekeeping(services.sessions, idempotency);
+  // With Redis, live events cross instances: a worker's ingest reaches an api process's /events.
+  const events: EventFeed = config.redisUrl
+    ? new (await import('../adapters/redis/event-feed.redis.js')).RedisEventFeed(config.redisUrl, {
+      channelPrefix: config.redisPrefix, onError: (error) => log?.warn({ err: error }, 'live event feed: Redis unavailable'),
+    })
+    : new MemoryEventFeed();
+  ingest.onClicks((stored) => events.publish(stored.map(linkClicked)));
   const app = await buildApp({
     logLevel: config.logLevel,
     trustProxy: config.trustProxy,
@@ -174,6 +194,9 @@ export async function createCurt(config: Config, options: CurtOptions = {}): Pro
       presenter: new LinkPresenter(config.baseUrl),
       authIpLimiter: new MemoryRateLimiter('auth', 10, 60),
       ready: async () => { await sql`select 1`.execute(handle.db); },
+      clickExport: new ClickExportService({ reader: new SqlClickExportReader(handle.db), links: services.linkRepository, pageSize: options.clickExportPageSize }),
+      liveEvents: new LiveEvents(events),
+      eventStream: options.eventStream,
     },
     redirects: (fastify) => ({
       handler: new RedirectHandler({
@@ -197,7 +220,7 @@ export async function createCurt(config: Config, options: CurtOptions = {}): Pro
 
   let closing: Promise<void> | null = null;
   return {
-    ...services, app, bootstrapped, clicks, ingest,
+    ...services, app, bootstrapped, clicks, ingest, events,
     close: () => {
       closing ??= (async () => {
         clearInterval(housekeepingTimer);
@@ -206,6 +229,7 @@ export async function createCurt(config: Config, options: CurtOptions = {}): Pro
           app.log.error({ err: error, lost: clicks.stats().buffered }, 'clicks could not be stored before shutdown');
         });
         await stream?.close();
+        await (events as { close?: () => Promise<void> }).close?.();
         if (!options.database) await handle.close();
       })();
       return closing;
