@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { FastifyInstance } from 'fastify';
+import { AnalyticsService } from '../core/analytics/analytics-service.js';
 import { ApiKeyService } from '../core/api-keys/api-key-service.js';
 import { AccountService } from '../core/auth/account-service.js';
 import { SessionActorResolver } from '../core/auth/actor-resolver.js';
@@ -16,6 +17,7 @@ import { LinkService } from '../core/links/link-service.js';
 import type { RedirectInvalidation } from '../core/links/ports.js';
 import { RedirectResolver } from '../core/redirect/redirect-resolver.js';
 import { Argon2Hasher } from '../adapters/crypto/argon2-hasher.js';
+import { SqlAnalyticsReader } from '../adapters/db/analytics-reader.sql.js';
 import { SqlClickCounter } from '../adapters/db/click-counter.sql.js';
 import { openPGlite, openPostgres, type DatabaseHandle } from '../adapters/db/database.js';
 import { migrate } from '../adapters/db/migrator.js';
@@ -43,6 +45,7 @@ export interface CoreServices {
   links: LinkService;
   domains: DomainService;
   workspaces: WorkspaceService;
+  analytics: AnalyticsService;
   users: SqlUserRepository;
   /** Adapters the server also needs, built once here. */
   hasher: Argon2Hasher;
@@ -83,7 +86,8 @@ export function buildServices(config: Config, handle: DatabaseHandle, listeners:
   const links = new LinkService(linkRepository, hosts, hasher, listeners);
   const domains = new DomainService(domainRepository, hosts, listeners);
   const workspaces = new WorkspaceService(new SqlWorkspaceRepository(db), users);
-  return { handle, accounts, apiKeys, links, domains, workspaces, users, hasher, linkRepository, domainRepository, sessions };
+  const analytics = new AnalyticsService(new SqlAnalyticsReader(db), linkRepository, hosts, { rawRetentionDays: config.clickRetentionDays });
+  return { handle, accounts, apiKeys, links, domains, workspaces, analytics, users, hasher, linkRepository, domainRepository, sessions };
 }
 
 export interface CurtOptions {
@@ -131,6 +135,7 @@ export async function createCurt(config: Config, options: CurtOptions = {}): Pro
       links: services.links,
       domains: services.domains,
       workspaces: services.workspaces,
+      analytics: services.analytics,
       presenter: new LinkPresenter(config.baseUrl),
       authIpLimiter: new MemoryRateLimiter('auth', 10, 60),
       ready: async () => { await sql`select 1`.execute(handle.db); },

@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import type { AnalyticsService } from '../../core/analytics/analytics-service.js';
 import type { ApiKeyService } from '../../core/api-keys/api-key-service.js';
 import type { AccountService } from '../../core/auth/account-service.js';
 import type { Actor } from '../../core/auth/actor.js';
@@ -20,6 +21,7 @@ export interface RouteContext {
   links: LinkService;
   domains: DomainService;
   workspaces: WorkspaceService;
+  analytics: AnalyticsService;
   presenter: LinkPresenter;
   authIpLimiter: RateLimiter;
   ready: () => Promise<void>;

@@ -1,0 +1,68 @@
+import { sql, type RawBuilder } from 'kysely';
+import type { AnalyticsScope } from '../../core/analytics/analytics-query.js';
+import type { RollupCover } from './rollup-cover.js';
+
+/** SQL fragments shared by the analytics reads (same SQL on PGlite and PostgreSQL). */
+
+/** Rollup rows of the whole workspace (link_id ''), or of its links (one row set per link). */
+export type RollupLevel = 'workspace' | 'link';
+
+export interface RollupRow {
+  bucket: Date;
+  link_id: string;
+  value: string;
+  clicks: number;
+  /** Appendable HLL sketch: VisitorSketch.mergeStored only. */
+  visitors: Uint8Array;
+}
+
+/** Instants travel as ISO strings cast to timestamptz, the same on both drivers whatever the session time zone. */
+export const iso = (ms: number) => new Date(ms).toISOString();
+export const isoArray = (list: readonly number[]) => list.map(iso);
+
+/** The scope's links, when it filters by link, domain or tag (their current values). */
+function matchingLinks(scope: AnalyticsScope): RawBuilder<unknown> {
+  const links = scope.links ?? {};
+  const conditions = [sql`l.workspace_id = ${scope.workspaceId}`];
+  if (links.id !== undefined) conditions.push(sql`l.id = ${links.id}`);
+  if (links.domain !== undefined) conditions.push(sql`l.domain = ${links.domain}`);
+  if (links.tag !== undefined) conditions.push(sql`l.tags @> array[${links.tag}]::text[]`);
+  return sql`select l.id from links l where ${sql.join(conditions, sql` and `)}`;
+}
+
+function botCondition(scope: AnalyticsScope, column: RawBuilder<unknown>): RawBuilder<unknown>[] {
+  return scope.bots === 'include' ? [] : [sql`${column} = ${scope.bots === 'only'}`];
+}
+
+/**
+ * Rollup rows of one dimension ('' = totals) over the cover, as a subquery aliased r. Each
+ * range is an index range scan of the primary key (workspace, link, dimension, bucket, …);
+ * `keys` narrows to some values (or links, at link level) when only their sketches are needed.
+ */
+export function rollupRows(scope: AnalyticsScope, level: RollupLevel, cover: RollupCover, dimension: string, keys?: readonly string[]): RawBuilder<RollupRow> {
+  const conditions = [sql`r.workspace_id = ${scope.workspaceId}`];
+  if (level === 'workspace') conditions.push(sql`r.link_id = ''`);
+  else if (scope.links) conditions.push(sql`r.link_id in (${matchingLinks(scope)})`);
+  else conditions.push(sql`r.link_id <> ''`);
+  conditions.push(sql`r.dimension = ${dimension}`, ...botCondition(scope, sql`r.bot`));
+  if (keys) conditions.push(level === 'link' && dimension === '' ? sql`r.link_id = any(${keys}::text[])` : sql`r.value = any(${keys}::text[])`);
+  const where = sql.join(conditions, sql` and `);
+  const parts: RawBuilder<unknown>[] = [];
+  for (const [table, ranges] of [['click_rollups_daily', cover.daily], ['click_rollups_hourly', cover.hourly]] as const) {
+    if (ranges.length === 0) continue;
+    parts.push(sql`select r.bucket, r.link_id, r.value, r.clicks, r.visitors
+      from unnest(${isoArray(ranges.map((x) => x.from))}::timestamptz[], ${isoArray(ranges.map((x) => x.to))}::timestamptz[]) as t(f, e)
+      join ${sql.table(table)} r on r.bucket >= t.f and r.bucket < t.e
+      where ${where}`);
+  }
+  if (parts.length === 0) throw new Error('an empty cover has no rows');
+  return sql<RollupRow>`(${sql.join(parts, sql` union all `)}) as r`;
+}
+
+/** Raw clicks of the scope in [from, to) (alias c): only minute buckets and non-whole-hour zones read them. */
+export function rawClicks(scope: AnalyticsScope, from: number, to: number): RawBuilder<unknown> {
+  const conditions = [sql`c.workspace_id = ${scope.workspaceId}`, sql`c.at >= ${iso(from)}::timestamptz`, sql`c.at < ${iso(to)}::timestamptz`];
+  if (scope.links) conditions.push(sql`c.link_id in (${matchingLinks(scope)})`);
+  conditions.push(...botCondition(scope, sql`c.bot`));
+  return sql`clicks c where ${sql.join(conditions, sql` and `)}`;
+}
