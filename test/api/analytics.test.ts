@@ -77,6 +77,10 @@ for (const engine of engines) {
       const range = 'from=2026-11-20&to=2026-11-30';
       assert.equal((await get(`groupBy=time&${range}`)).json().total.clicks, 3);
       assert.equal((await get(`groupBy=time&${range}`, bearer(b.key))).json().total.clicks, 4);
+      // From raw clicks too: a +05:30 zone, and minutes where both tenants clicked.
+      assert.equal((await get(`groupBy=time&timezone=Asia/Kolkata&${range}`)).json().total.clicks, 3);
+      const minute = (await get('groupBy=time&interval=minute&from=2026-11-24T10:00:00Z&to=2026-11-24T10:01:00Z')).json();
+      assert.deepEqual(minute.data, [{ time: '2026-11-24T10:00:00+00:00', clicks: 1, visitors: 1 }]);
       problemOf(await get(`groupBy=time&link=${linkB}&${range}`), 404, 'not-found');
       problemOf(await get(`groupBy=country&link=lnk_unknown&${range}`), 404, 'not-found');
       assert.deepEqual((await get(`groupBy=link&${range}`)).json().data.map((r: { key: string }) => r.key), [linkA]);

@@ -8,7 +8,7 @@ import { SqlLinkRepository } from '../../src/adapters/db/repositories/link-repos
 import type { AnalyticsParams, AnalyticsResult, KeyedCounts } from '../../src/core/analytics/analytics-query.js';
 import type { ClickEvent } from '../../src/core/analytics/click.js';
 import { DIMENSIONS } from '../../src/core/analytics/dimensions.js';
-import { VisitorSketch } from '../../src/core/analytics/hll.js';
+import { HLL_FORMAT_DENSE, VisitorSketch } from '../../src/core/analytics/hll.js';
 import { DomainError } from '../../src/core/errors.js';
 import { newId } from '../../src/core/ids.js';
 import type { NewLink } from '../../src/core/links/ports.js';
@@ -151,7 +151,7 @@ for (const engine of engines) {
     let db: Db;
     let workspaceId: string;
     let ask: (params: AnalyticsParams) => Promise<AnalyticsResult>;
-    const VISITORS = 2000;
+    const VISITORS = 3000;
     const events: ClickEvent[] = [];
 
     before(async () => {
@@ -169,12 +169,18 @@ for (const engine of engines) {
         }
       }
       const store = new SqlClickStore(db);
-      for (let i = 0; i < events.length; i += 2000) await store.ingest(events.slice(i, i + 2000));
+      // 500 clicks per batch: each batch's entries are appended to the day's rows, which outgrow
+      // the compaction threshold on the sixth and are rewritten dense.
+      for (let i = 0; i < events.length; i += 500) await store.ingest(events.slice(i, i + 500));
       ask = querier(analyticsService(db), workspaceId);
     });
     after(async () => { await handle.close(); });
 
     it('counts a visitor seen on several days once, within the HLL error bound', async () => {
+      // Daily rows are stored dense, and are merged with the sparse hourly ones.
+      const dense = await sql<{ n: number }>`select count(*) as n from click_rollups_daily
+        where workspace_id = ${workspaceId} and get_byte(visitors, 0) = ${HLL_FORMAT_DENSE}`.execute(db);
+      assert.ok(Number(dense.rows[0]!.n) >= 3, 'dense daily rows');
       const series = await ask({ groupBy: 'time', from: '2026-06-01', to: '2026-06-04' });
       assert.deepEqual(series.data.map((d) => d.clicks), [VISITORS, VISITORS, VISITORS]);
       for (const d of series.data) assertVisitors(d.visitors, VISITORS, 'one day');

@@ -1,14 +1,21 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { AnalyticsReader, AnalyticsScope, Counts, KeyedCounts, Metric } from '../../core/analytics/analytics-query.js';
 import type { Dimension } from '../../core/analytics/dimensions.js';
-import { VisitorSketch } from '../../core/analytics/hll.js';
+import { HLL_FORMAT_DENSE, HLL_REGISTERS, VisitorSketch } from '../../core/analytics/hll.js';
 import type { Range, SeriesSource } from '../../core/analytics/time-buckets.js';
-import { isoArray, rawClicks, rollupRows, type RollupLevel } from './analytics-sql.js';
+import { isoArray, mergedSketches, rawClicks, rollupRows, type RollupLevel } from './analytics-sql.js';
 import type { Db } from './database.js';
 import { coverBuckets } from './rollup-cover.js';
 
 /** Candidates whose sketches are read per round when ranking by visitors. */
 const VISITOR_ROUND = 200;
+/**
+ * Stored bytes (3 per sparse entry) past which merging into a dense sketch beats the sparse
+ * Map: ~340 entries, measured (a 4 KB array versus Map updates, ~5x faster per merge).
+ */
+const DENSE_AFTER = 1024;
+/** An empty sketch in dense form (a valid stored value): merged first, it makes the target dense. */
+const DENSE_ZERO = Uint8Array.from({ length: 1 + HLL_REGISTERS }, (_, i) => (i === 0 ? HLL_FORMAT_DENSE : 0));
 
 /**
  * Analytics over the rollups (src/adapters/db/click-store.sql.ts). Clicks are summed in SQL;
@@ -21,29 +28,23 @@ export class SqlAnalyticsReader implements AnalyticsReader {
     if (source === 'raw') return this.rawSeries(scope, bounds);
     const level: RollupLevel = scope.links ? 'link' : 'workspace';
     // width_bucket numbers the buckets 1..n; no row straddles a bound (see coverBuckets).
-    const rows = await sql<{ n: number; clicks: number; visitors: Uint8Array }>`
-      select width_bucket(r.bucket, ${isoArray(bounds)}::timestamptz[]) as n, r.clicks, r.visitors
-      from ${rollupRows(scope, level, coverBuckets(bounds, level === 'workspace'), '')}`.execute(this.db);
-    const buckets = bounds.slice(1).map(() => ({ clicks: 0, sketch: VisitorSketch.empty() }));
-    for (const row of rows.rows) {
-      const bucket = buckets[row.n - 1]!;
-      bucket.clicks += row.clicks;
-      bucket.sketch.mergeStored(row.visitors);
-    }
-    const all = VisitorSketch.empty();
-    let clicks = 0;
-    for (const bucket of buckets) {
-      all.merge(bucket.sketch);
-      clicks += bucket.clicks;
-    }
-    return { buckets: buckets.map((b) => counts(b.clicks, b.sketch)), total: counts(clicks, all) };
+    const n = sql<number>`width_bucket(r.bucket, ${isoArray(bounds)}::timestamptz[])`;
+    const rows = await mergedSketches(n, rollupRows(scope, level, coverBuckets(bounds, level === 'workspace'), '')).execute(this.db);
+    const buckets = bounds.slice(1).map(() => new Tally());
+    for (const row of rows.rows) buckets[row.key - 1]!.add(Number(row.clicks), row.visitors);
+    const all = new Tally();
+    for (const bucket of buckets) all.addTally(bucket);
+    return { buckets: buckets.map((b) => b.counts()), total: all.counts() };
   }
 
   async breakdown(scope: AnalyticsScope, by: Dimension | 'link', range: Range, metric: Metric, limit: number): Promise<{ rows: KeyedCounts[]; total: Counts }> {
     const level: RollupLevel = by === 'link' || scope.links ? 'link' : 'workspace';
     const breakdown = new Breakdown(this.db, scope, level, coverBuckets([range.from, range.to], level === 'workspace'), by === 'link' ? '' : by);
-    const { total } = await this.series(scope, [range.from, range.to], 'rollups');
-    const rows = metric === 'clicks' ? await breakdown.byClicks(limit) : await breakdown.byVisitors(limit);
+    // Independent reads: on PostgreSQL they run on two pooled connections at once.
+    const [{ total }, rows] = await Promise.all([
+      this.series(scope, [range.from, range.to], 'rollups'),
+      metric === 'clicks' ? breakdown.byClicks(limit) : breakdown.byVisitors(limit),
+    ]);
     return { rows, total };
   }
 
@@ -67,7 +68,7 @@ export class SqlAnalyticsReader implements AnalyticsReader {
 
 /** One breakdown's reads: keys ranked by clicks in SQL, then the sketches of the keys it returns. */
 class Breakdown {
-  private readonly key;
+  private readonly key: RawBuilder<string>;
 
   constructor(
     private readonly db: Db,
@@ -76,14 +77,14 @@ class Breakdown {
     private readonly cover: ReturnType<typeof coverBuckets>,
     private readonly dimension: string,
   ) {
-    this.key = dimension === '' ? sql.ref('r.link_id') : sql.ref('r.value');
+    this.key = sql<string>`${sql.ref(dimension === '' ? 'r.link_id' : 'r.value')}`;
   }
 
   /** Top keys by clicks (ties: key in byte order); visitors only for those. */
   async byClicks(limit: number): Promise<KeyedCounts[]> {
     const ranked = await this.ranked(limit);
     const sketches = await this.sketches(ranked.map((r) => r.key));
-    return ranked.map((r) => ({ key: keyOf(r.key), ...counts(r.clicks, sketches.get(r.key)) }));
+    return ranked.map((r) => ({ key: keyOf(r.key), ...visitorsOf(r.clicks, sketches.get(r.key)) }));
   }
 
   /**
@@ -99,7 +100,7 @@ class Breakdown {
       const round = candidates.slice(i, i + VISITOR_ROUND).filter((c) => c.clicks >= floor);
       if (round.length === 0) break;
       const sketches = await this.sketches(round.map((c) => c.key));
-      top = [...top, ...round.map((c) => ({ key: keyOf(c.key), ...counts(c.clicks, sketches.get(c.key)) }))]
+      top = [...top, ...round.map((c) => ({ key: keyOf(c.key), ...visitorsOf(c.clicks, sketches.get(c.key)) }))]
         .sort(byVisitors).slice(0, limit);
     }
     return top;
@@ -115,23 +116,59 @@ class Breakdown {
     return result.rows.map((r) => ({ key: r.key, clicks: Number(r.clicks) }));
   }
 
-  private async sketches(keys: string[]): Promise<Map<string, VisitorSketch>> {
-    const sketches = new Map<string, VisitorSketch>();
+  private async sketches(keys: string[]): Promise<Map<string, Tally>> {
+    const sketches = new Map<string, Tally>();
     if (keys.length === 0) return sketches;
-    const rows = await sql<{ key: string; visitors: Uint8Array }>`
-      select ${this.key} as key, r.visitors from ${rollupRows(this.scope, this.level, this.cover, this.dimension, keys)}`.execute(this.db);
+    const rows = await mergedSketches(this.key, rollupRows(this.scope, this.level, this.cover, this.dimension, keys)).execute(this.db);
     for (const row of rows.rows) {
-      let sketch = sketches.get(row.key);
-      if (!sketch) sketches.set(row.key, (sketch = VisitorSketch.empty()));
-      sketch.mergeStored(row.visitors);
+      let tally = sketches.get(row.key);
+      if (!tally) sketches.set(row.key, (tally = new Tally()));
+      tally.add(0, row.visitors);
     }
     return sketches;
   }
 }
 
+/**
+ * Clicks and the union of visitor sketches of some rollup rows. A sketch that will end up
+ * dense is made dense before the bulk of its merges: array maxima instead of Map updates,
+ * ~5x faster for a 30-day hourly series of a busy workspace.
+ */
+class Tally {
+  private clicks = 0;
+  private bytes = 0;
+  private readonly sketch = VisitorSketch.empty();
+
+  add(clicks: number, visitors: Uint8Array): void {
+    this.clicks += clicks;
+    this.densifyPast(visitors.length);
+    this.sketch.mergeStored(visitors);
+  }
+
+  addTally(other: Tally): void {
+    this.clicks += other.clicks;
+    this.densifyPast(other.bytes);
+    this.sketch.merge(other.sketch);
+  }
+
+  counts(): Counts {
+    return visitorsOf(this.clicks, this);
+  }
+
+  estimate(): number {
+    return this.sketch.estimate();
+  }
+
+  private densifyPast(bytes: number): void {
+    const before = this.bytes;
+    this.bytes += bytes;
+    if (before < DENSE_AFTER && this.bytes >= DENSE_AFTER) this.sketch.mergeStored(DENSE_ZERO);
+  }
+}
+
 /** A key has at least one click per visitor: the estimate is capped by the exact click count. */
-function counts(clicks: number, sketch: VisitorSketch | undefined): Counts {
-  return { clicks, visitors: Math.min(clicks, sketch ? sketch.estimate() : 0) };
+function visitorsOf(clicks: number, tally: Tally | undefined): Counts {
+  return { clicks, visitors: Math.min(clicks, tally ? tally.estimate() : 0) };
 }
 
 /** '' is how rollups store an unknown value; the API says null. */

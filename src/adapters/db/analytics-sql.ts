@@ -1,5 +1,6 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { AnalyticsScope } from '../../core/analytics/analytics-query.js';
+import { HLL_FORMAT_SPARSE } from '../../core/analytics/hll.js';
 import type { RollupCover } from './rollup-cover.js';
 
 /** SQL fragments shared by the analytics reads (same SQL on PGlite and PostgreSQL). */
@@ -30,6 +31,22 @@ function matchingLinks(scope: AnalyticsScope): RawBuilder<unknown> {
   return sql`select l.id from links l where ${sql.join(conditions, sql` and `)}`;
 }
 
+/**
+ * Every link id with (hourly, the only link-level) rollup rows in the workspace, deleted links included, by a loose index
+ * scan: one primary-key descent per distinct link. `link_id <> ''` would read every link-level
+ * row of every dimension and hour instead (the key has no dimension-first order), which is
+ * seconds for a busy workspace; the ids then drive one range scan per link.
+ */
+function linksWithRollups(workspaceId: string): RawBuilder<unknown> {
+  const next = (after: RawBuilder<unknown>) =>
+    sql`select x.link_id from click_rollups_hourly x where x.workspace_id = ${workspaceId} and x.link_id > ${after} order by x.link_id limit 1`;
+  return sql`with recursive ids(id) as (
+      (${next(sql`''`)})
+      union all
+      select (${next(sql`ids.id`)}) from ids where ids.id is not null
+    ) select id from ids where id is not null`;
+}
+
 function botCondition(scope: AnalyticsScope, column: RawBuilder<unknown>): RawBuilder<unknown>[] {
   return scope.bots === 'include' ? [] : [sql`${column} = ${scope.bots === 'only'}`];
 }
@@ -43,7 +60,7 @@ export function rollupRows(scope: AnalyticsScope, level: RollupLevel, cover: Rol
   const conditions = [sql`r.workspace_id = ${scope.workspaceId}`];
   if (level === 'workspace') conditions.push(sql`r.link_id = ''`);
   else if (scope.links) conditions.push(sql`r.link_id in (${matchingLinks(scope)})`);
-  else conditions.push(sql`r.link_id <> ''`);
+  else conditions.push(sql`r.link_id = any(array(${linksWithRollups(scope.workspaceId)}))`);
   conditions.push(sql`r.dimension = ${dimension}`, ...botCondition(scope, sql`r.bot`));
   if (keys) conditions.push(level === 'link' && dimension === '' ? sql`r.link_id = any(${keys}::text[])` : sql`r.value = any(${keys}::text[])`);
   const where = sql.join(conditions, sql` and `);
@@ -57,6 +74,21 @@ export function rollupRows(scope: AnalyticsScope, level: RollupLevel, cover: Rol
   }
   if (parts.length === 0) throw new Error('an empty cover has no rows');
   return sql<RollupRow>`(${sql.join(parts, sql` union all `)}) as r`;
+}
+
+/**
+ * Rollup rows summed per key in as few rows as the sketches allow: a group's sparse sketches
+ * are concatenated in SQL into one appendable value (their entries behind one format byte,
+ * which VisitorSketch.mergeStored reads); dense ones come as they are. A tag's 100,000 small
+ * link-hour sketches then cross the driver as one value, not 100,000 rows.
+ */
+export function mergedSketches<K>(key: RawBuilder<K>, rows: RawBuilder<RollupRow>): RawBuilder<{ key: K; clicks: number; visitors: Uint8Array }> {
+  const sparse = HLL_FORMAT_SPARSE;
+  return sql`with g as (select ${key} as key, r.clicks, r.visitors from ${rows})
+    select key, sum(clicks) as clicks, decode(${sparse.toString(16).padStart(2, '0')}, 'hex') || string_agg(substring(visitors from 2), ''::bytea) as visitors
+    from g where get_byte(visitors, 0) = ${sparse} group by key
+    union all
+    select key, clicks, visitors from g where get_byte(visitors, 0) <> ${sparse}`;
 }
 
 /** Raw clicks of the scope in [from, to) (alias c): only minute buckets and non-whole-hour zones read them. */
