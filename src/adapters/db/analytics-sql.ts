@@ -32,10 +32,10 @@ function matchingLinks(scope: AnalyticsScope): RawBuilder<unknown> {
 }
 
 /**
- * Every link id with (hourly, the only link-level) rollup rows in the workspace, deleted links included, by a loose index
- * scan: one primary-key descent per distinct link. `link_id <> ''` would read every link-level
- * row of every dimension and hour instead (the key has no dimension-first order), which is
- * seconds for a busy workspace; the ids then drive one range scan per link.
+ * Every link id with rollup rows in the workspace (hourly: the only link-level ones), deleted
+ * links included, by a loose index scan: one primary-key descent per distinct link. Plain
+ * `link_id <> ''` would read every link-level row of every dimension and hour (the key is not
+ * dimension-first), seconds for a busy workspace; the ids then drive one range scan per link.
  */
 function linksWithRollups(workspaceId: string): RawBuilder<unknown> {
   const next = (after: RawBuilder<unknown>) =>
@@ -58,11 +58,14 @@ function botCondition(scope: AnalyticsScope, column: RawBuilder<unknown>): RawBu
  */
 export function rollupRows(scope: AnalyticsScope, level: RollupLevel, cover: RollupCover, dimension: string, keys?: readonly string[]): RawBuilder<RollupRow> {
   const conditions = [sql`r.workspace_id = ${scope.workspaceId}`];
+  const linkKeys = keys !== undefined && level === 'link' && dimension === '';
   if (level === 'workspace') conditions.push(sql`r.link_id = ''`);
+  // Links ranked under this very scope need no second look at which links it matches.
+  else if (linkKeys) conditions.push(sql`r.link_id = any(${keys}::text[])`);
   else if (scope.links) conditions.push(sql`r.link_id in (${matchingLinks(scope)})`);
   else conditions.push(sql`r.link_id = any(array(${linksWithRollups(scope.workspaceId)}))`);
   conditions.push(sql`r.dimension = ${dimension}`, ...botCondition(scope, sql`r.bot`));
-  if (keys) conditions.push(level === 'link' && dimension === '' ? sql`r.link_id = any(${keys}::text[])` : sql`r.value = any(${keys}::text[])`);
+  if (keys !== undefined && !linkKeys) conditions.push(sql`r.value = any(${keys}::text[])`);
   const where = sql.join(conditions, sql` and `);
   const parts: RawBuilder<unknown>[] = [];
   for (const [table, ranges] of [['click_rollups_daily', cover.daily], ['click_rollups_hourly', cover.hourly]] as const) {
