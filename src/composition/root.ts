@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { FastifyInstance } from 'fastify';
 import { ClickExportService } from '../core/analytics/click-export.js';
+import { AnalyticsService } from '../core/analytics/analytics-service.js';
 import { ApiKeyService } from '../core/api-keys/api-key-service.js';
 import { AccountService } from '../core/auth/account-service.js';
 import { SessionActorResolver } from '../core/auth/actor-resolver.js';
@@ -28,6 +29,7 @@ import { ClickIngest } from '../core/analytics/click-ingest.js';
 import { SqlClickExportReader } from '../adapters/db/click-export-reader.sql.js';
 import { MemoryEventFeed } from '../adapters/events/event-feed.memory.js';
 import { linkClicked } from '../core/events/live-event.js';
+import { SqlAnalyticsReader } from '../adapters/db/analytics-reader.sql.js';
 import { openPGlite, openPostgres, type DatabaseHandle } from '../adapters/db/database.js';
 import { migrate } from '../adapters/db/migrator.js';
 import { SqlApiKeyRepository } from '../adapters/db/repositories/api-key-repository.sql.js';
@@ -56,6 +58,7 @@ export interface CoreServices {
   links: LinkService;
   domains: DomainService;
   workspaces: WorkspaceService;
+  analytics: AnalyticsService;
   users: SqlUserRepository;
   /** Adapters the server also needs, built once here. */
   hasher: Argon2Hasher;
@@ -101,7 +104,8 @@ export function buildServices(config: Config, handle: DatabaseHandle, listeners:
   const links = new LinkService(linkRepository, hosts, hasher, listeners);
   const domains = new DomainService(domainRepository, hosts, listeners);
   const workspaces = new WorkspaceService(new SqlWorkspaceRepository(db), users);
-  return { handle, accounts, apiKeys, links, domains, workspaces, users, hasher, linkRepository, domainRepository, sessions };
+  const analytics = new AnalyticsService(new SqlAnalyticsReader(db), linkRepository, hosts, { rawRetentionDays: config.clickRetentionDays });
+  return { handle, accounts, apiKeys, links, domains, workspaces, analytics, users, hasher, linkRepository, domainRepository, sessions };
 }
 
 export interface CurtOptions {
@@ -191,6 +195,7 @@ export async function createCurt(config: Config, options: CurtOptions = {}): Pro
       links: services.links,
       domains: services.domains,
       workspaces: services.workspaces,
+      analytics: services.analytics,
       presenter: new LinkPresenter(config.baseUrl),
       authIpLimiter: new MemoryRateLimiter('auth', 10, 60),
       ready: async () => { await sql`select 1`.execute(handle.db); },

@@ -16,6 +16,7 @@ import { healthRoutes } from './routes/health.routes.js';
 import { linkRoutes } from './routes/links.routes.js';
 import { clickRoutes } from './routes/clicks.routes.js';
 import { eventRoutes } from './routes/events.routes.js';
+import { analyticsRoutes } from './routes/analytics.routes.js';
 import { meRoutes } from './routes/me.routes.js';
 import { qrRoutes } from './routes/qr.routes.js';
 import { DomainSchema, domainRoutes } from './routes/domains.routes.js';
@@ -98,6 +99,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await api.register(workspaceRoutes(options.routes));
       await api.register(clickRoutes(options.routes));
       await api.register(eventRoutes(options.routes));
+      await api.register(analyticsRoutes(options.routes));
       api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
     }, { prefix: '/api/v1' });
     await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { url: '/api/v1/openapi.json' } as object });

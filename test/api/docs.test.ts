@@ -19,7 +19,7 @@ describe('documentation and operations', () => {
     assert.ok(doc.components.securitySchemes.apiKey && doc.components.securitySchemes.session);
     const expected = ['post /api/v1/auth/signup', 'post /api/v1/auth/login', 'post /api/v1/auth/logout', 'get /api/v1/me', 'get /api/v1/api-keys',
       'post /api/v1/api-keys', 'delete /api/v1/api-keys/{id}', 'get /api/v1/links', 'post /api/v1/links', 'post /api/v1/links/bulk',
-      'get /api/v1/links/{id}', 'patch /api/v1/links/{id}', 'delete /api/v1/links/{id}', 'get /api/v1/tags', 'get /api/v1/clicks', 'get /api/v1/events',
+      'get /api/v1/links/{id}', 'patch /api/v1/links/{id}', 'delete /api/v1/links/{id}', 'get /api/v1/tags', 'get /api/v1/clicks', 'get /api/v1/events', 'get /api/v1/analytics',
       'get /healthz', 'get /readyz'];
     for (const op of expected) {
       const [method, path] = op.split(' ') as [string, string];

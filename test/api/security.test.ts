@@ -19,6 +19,7 @@ const ROUTES: RouteCase[] = [
   { method: 'PATCH', url: '/api/v1/links/lnk_missing', scope: 'links:write', body: { title: 'x' } },
   { method: 'DELETE', url: '/api/v1/links/lnk_missing', scope: 'links:write' },
   { method: 'GET', url: '/api/v1/tags', scope: 'links:read' },
+  { method: 'GET', url: '/api/v1/analytics', scope: 'analytics:read' },
   { method: 'GET', url: '/api/v1/links/lnk_missing/qr', scope: 'links:read' },
   { method: 'GET', url: '/api/v1/domains', scope: 'links:read' },
   { method: 'POST', url: '/api/v1/domains', scope: 'domains:write', body: { host: 'sec.example.com' } },

@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import type { AnalyticsService } from '../../core/analytics/analytics-service.js';
 import type { ApiKeyService } from '../../core/api-keys/api-key-service.js';
 import type { ClickExportService } from '../../core/analytics/click-export.js';
 import type { AccountService } from '../../core/auth/account-service.js';
@@ -23,6 +24,7 @@ export interface RouteContext {
   links: LinkService;
   domains: DomainService;
   workspaces: WorkspaceService;
+  analytics: AnalyticsService;
   presenter: LinkPresenter;
   authIpLimiter: RateLimiter;
   ready: () => Promise<void>;

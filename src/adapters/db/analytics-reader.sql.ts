@@ -1,0 +1,132 @@
+import { sql, type RawBuilder } from 'kysely';
+import type { AnalyticsReader, AnalyticsScope, Counts, KeyedCounts, Metric } from '../../core/analytics/analytics-query.js';
+import type { Dimension } from '../../core/analytics/dimensions.js';
+import type { Range, SeriesSource } from '../../core/analytics/time-buckets.js';
+import { isoArray, mergedSketches, rawClicks, rollupRows, type RollupLevel } from './analytics-sql.js';
+import type { Db } from './database.js';
+import { coverBuckets, type RollupCover } from './rollup-cover.js';
+import { Tally, visitorsOf } from './visitor-tally.js';
+
+/** Candidates whose sketches are read per round when ranking by visitors. */
+const VISITOR_ROUND = 200;
+
+/**
+ * Analytics over the rollups (src/adapters/db/click-store.sql.ts). Clicks are summed in SQL;
+ * visitor sketches are merged here, and only those a result needs are read.
+ */
+export class SqlAnalyticsReader implements AnalyticsReader {
+  constructor(private readonly db: Db) {}
+
+  async series(scope: AnalyticsScope, bounds: readonly number[], source: SeriesSource): Promise<{ buckets: Counts[]; total: Counts }> {
+    if (source === 'raw') return this.rawSeries(scope, bounds);
+    const level: RollupLevel = scope.links ? 'link' : 'workspace';
+    // width_bucket numbers the buckets 1..n; no row straddles a bound (see coverBuckets).
+    const n = sql<number>`width_bucket(r.bucket, ${isoArray(bounds)}::timestamptz[])`;
+    const rows = await mergedSketches(n, rollupRows(scope, level, coverBuckets(bounds, level === 'workspace'), '')).execute(this.db);
+    const buckets = bounds.slice(1).map(() => new Tally());
+    for (const row of rows.rows) buckets[row.key - 1]!.add(Number(row.clicks), row.visitors);
+    const all = new Tally();
+    for (const bucket of buckets) all.addTally(bucket);
+    return { buckets: buckets.map((b) => b.counts()), total: all.counts() };
+  }
+
+  async breakdown(scope: AnalyticsScope, by: Dimension | 'link', range: Range, metric: Metric, limit: number): Promise<{ rows: KeyedCounts[]; total: Counts }> {
+    const level: RollupLevel = by === 'link' || scope.links ? 'link' : 'workspace';
+    const breakdown = new Breakdown(this.db, scope, level, coverBuckets([range.from, range.to], level === 'workspace'), by === 'link' ? '' : by);
+    // Independent reads: on PostgreSQL they run on two pooled connections at once.
+    const [{ total }, rows] = await Promise.all([
+      this.series(scope, [range.from, range.to], 'rollups'),
+      metric === 'clicks' ? breakdown.byClicks(limit) : breakdown.byVisitors(limit),
+    ]);
+    return { rows, total };
+  }
+
+  /** Exact counts from raw clicks: width_bucket numbers each click's bucket, grouping sets add the total. */
+  private async rawSeries(scope: AnalyticsScope, bounds: readonly number[]): Promise<{ buckets: Counts[]; total: Counts }> {
+    const result = await sql<{ n: number | null; clicks: number; visitors: number }>`
+      select n, count(*) as clicks, count(distinct v) as visitors
+      from (select width_bucket(c.at, ${isoArray(bounds)}::timestamptz[]) as n, c.visitor_id as v
+        from ${rawClicks(scope, bounds[0]!, bounds.at(-1)!)}) s
+      group by grouping sets ((n), ())`.execute(this.db);
+    const buckets: Counts[] = bounds.slice(1).map(() => ({ clicks: 0, visitors: 0 }));
+    let total: Counts = { clicks: 0, visitors: 0 };
+    for (const row of result.rows) {
+      const value = { clicks: Number(row.clicks), visitors: Number(row.visitors) };
+      if (row.n === null) total = value;
+      else buckets[row.n - 1] = value;
+    }
+    return { buckets, total };
+  }
+}
+
+/** One breakdown's reads: keys ranked by clicks in SQL, then the sketches of the keys it returns. */
+class Breakdown {
+  private readonly key: RawBuilder<string>;
+
+  constructor(
+    private readonly db: Db,
+    private readonly scope: AnalyticsScope,
+    private readonly level: RollupLevel,
+    private readonly cover: RollupCover,
+    private readonly dimension: string,
+  ) {
+    this.key = sql<string>`${sql.ref(dimension === '' ? 'r.link_id' : 'r.value')}`;
+  }
+
+  /** Top keys by clicks (ties: key in byte order); visitors only for those. */
+  async byClicks(limit: number): Promise<KeyedCounts[]> {
+    const ranked = await this.ranked(limit);
+    const sketches = await this.sketches(ranked.map((r) => r.key));
+    return ranked.map((r) => ({ key: keyOf(r.key), ...visitorsOf(r.clicks, sketches.get(r.key)) }));
+  }
+
+  /**
+   * Top keys by visitors. A key has at most as many visitors as clicks, so candidates are read
+   * in rounds in clicks order and reading stops once no remaining key's clicks could beat the
+   * current top `limit`: the usual head-heavy distribution needs one or two rounds.
+   */
+  async byVisitors(limit: number): Promise<KeyedCounts[]> {
+    const candidates = await this.ranked(null);
+    let top: KeyedCounts[] = [];
+    for (let i = 0; i < candidates.length; i += VISITOR_ROUND) {
+      const floor = top.length === limit ? top[limit - 1]!.visitors : 0;
+      const round = candidates.slice(i, i + VISITOR_ROUND).filter((c) => c.clicks >= floor);
+      if (round.length === 0) break;
+      const sketches = await this.sketches(round.map((c) => c.key));
+      top = [...top, ...round.map((c) => ({ key: keyOf(c.key), ...visitorsOf(c.clicks, sketches.get(c.key)) }))]
+        .sort(byVisitors).slice(0, limit);
+    }
+    return top;
+  }
+
+  private async ranked(limit: number | null): Promise<{ key: string; clicks: number }[]> {
+    const result = await sql<{ key: string; clicks: number }>`
+      select ${this.key} as key, sum(r.clicks) as clicks
+      from ${rollupRows(this.scope, this.level, this.cover, this.dimension)}
+      group by ${this.key}
+      order by clicks desc, ${this.key} collate "C"
+      ${limit === null ? sql`` : sql`limit ${limit}`}`.execute(this.db);
+    return result.rows.map((r) => ({ key: r.key, clicks: Number(r.clicks) }));
+  }
+
+  private async sketches(keys: string[]): Promise<Map<string, Tally>> {
+    const sketches = new Map<string, Tally>();
+    if (keys.length === 0) return sketches;
+    const rows = await mergedSketches(this.key, rollupRows(this.scope, this.level, this.cover, this.dimension, keys)).execute(this.db);
+    for (const row of rows.rows) {
+      let tally = sketches.get(row.key);
+      if (!tally) sketches.set(row.key, (tally = new Tally()));
+      tally.add(0, row.visitors);
+    }
+    return sketches;
+  }
+}
+
+/** '' is how rollups store an unknown value; the API says null. */
+const keyOf = (key: string) => (key === '' ? null : key);
+
+function byVisitors(a: KeyedCounts, b: KeyedCounts): number {
+  const x = a.key ?? '';
+  const y = b.key ?? '';
+  return b.visitors - a.visitors || (x < y ? -1 : x > y ? 1 : 0);
+}
