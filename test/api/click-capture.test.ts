@@ -83,6 +83,30 @@ for (const engine of engines) {
       assert.equal(json.clicks, n);
     });
 
+    it('GET /analytics reports exactly the redirects served, bots apart', async () => {
+      const link = await create({ url: 'https://example.com/report' });
+      const humans = 40;
+      const bots = 7;
+      await Promise.all([
+        ...Array.from({ length: humans }, (_, i) => visit(link.slug, { 'user-agent': CHROME, 'x-forwarded-for': `81.2.69.${i % 5}` })),
+        ...Array.from({ length: bots }, () => visit(link.slug, { 'user-agent': GOOGLEBOT })),
+      ]);
+      await t.curt.clicks.flush();
+      const analytics = async (query: string) => {
+        const res = await t.curt.app.inject({ url: `/api/v1/analytics?link=${link.id}&${query}`, headers: bearer(a.key) });
+        assert.equal(res.statusCode, 200, res.body);
+        return res.json() as { data: { key?: string | null; time?: string; clicks: number; visitors: number }[]; total: { clicks: number; visitors: number } };
+      };
+      const series = await analytics('groupBy=time&interval=day');
+      assert.equal(series.total.clicks, humans);
+      assert.equal(series.data.reduce((sum, b) => sum + b.clicks, 0), humans);
+      assert.equal(series.total.visitors, 5, 'five addresses with one UA: five visitors');
+      assert.equal((await analytics('groupBy=time&interval=day&bots=only')).total.clicks, bots);
+      assert.equal((await analytics('groupBy=time&interval=hour&bots=include')).total.clicks, humans + bots);
+      const countries = await analytics('groupBy=country');
+      assert.deepEqual(countries.data.map((d) => [d.key, d.clicks]), [['GB', humans]]);
+    });
+
     it('enforces maxClicks from the counter, including clicks not yet stored', async () => {
       const link = await create({ url: 'https://example.com/limited', maxClicks: 2 });
       assert.equal((await visit(link.slug)).status, 302);
