@@ -9,6 +9,8 @@ export interface Config {
   databaseUrl: string | null;
   dataDir: string;
   redisUrl: string | null;
+  /** Prefix of every Redis key Curt uses, so several deployments can share one Redis. */
+  redisPrefix: string;
   initialApiKey: string | null;
   trustProxy: boolean | number | string[];
   signup: 'open' | 'closed' | 'invite';
@@ -98,6 +100,12 @@ function trustProxy(env: Env): Config['trustProxy'] {
   return entries;
 }
 
+function redisPrefix(env: Env): string {
+  const value = read(env, 'CURT_REDIS_PREFIX') ?? 'curt:';
+  if (!/^[A-Za-z0-9:_.-]{1,64}$/.test(value)) throw new ConfigError('CURT_REDIS_PREFIX', `must be 1-64 characters of [A-Za-z0-9:_.-], got "${value}"`);
+  return value;
+}
+
 export function loadConfig(env: Env): Config {
   const baseUrl = url(env, 'CURT_BASE_URL', ['http:', 'https:']) ?? new URL('http://localhost:8080');
   if (baseUrl.pathname !== '/' || baseUrl.search || baseUrl.hash) {
@@ -121,6 +129,7 @@ export function loadConfig(env: Env): Config {
     databaseUrl: databaseUrl ? read(env, 'DATABASE_URL')! : null,
     dataDir: read(env, 'CURT_DATA_DIR') ?? './data',
     redisUrl: redisUrl ? read(env, 'REDIS_URL')! : null,
+    redisPrefix: redisPrefix(env),
     initialApiKey,
     trustProxy: trustProxy(env),
     signup: oneOf(env, 'CURT_SIGNUP', ['open', 'closed', 'invite'] as const, 'closed'),

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { FastifyInstance } from 'fastify';
+import { ClickExportService } from '../core/analytics/click-export.js';
 import { ApiKeyService } from '../core/api-keys/api-key-service.js';
 import { AccountService } from '../core/auth/account-service.js';
 import { SessionActorResolver } from '../core/auth/actor-resolver.js';
@@ -7,6 +8,8 @@ import { bootstrap, type BootstrapResult } from '../core/bootstrap/bootstrap.js'
 import { HostPolicy } from '../core/domains/host-policy.js';
 import { DomainService } from '../core/domains/domain-service.js';
 import type { DomainListener } from '../core/domains/domain.js';
+import { LiveEvents } from '../core/events/live-events.js';
+import type { EventFeed } from '../core/events/ports.js';
 import { HostTable } from '../core/redirect/host-table.js';
 import { WorkspaceService } from '../core/workspaces/workspace-service.js';
 import { SqlWorkspaceRepository } from '../adapters/db/repositories/workspace-repository.sql.js';
@@ -16,7 +19,15 @@ import { LinkService } from '../core/links/link-service.js';
 import type { RedirectInvalidation } from '../core/links/ports.js';
 import { RedirectResolver } from '../core/redirect/redirect-resolver.js';
 import { Argon2Hasher } from '../adapters/crypto/argon2-hasher.js';
-import { SqlClickCounter } from '../adapters/db/click-counter.sql.js';
+import { DefaultClickEnricher } from '../adapters/clicks/click-enricher.js';
+import { ClickPartitions } from '../adapters/db/click-partitions.sql.js';
+import { SqlClickStore } from '../adapters/db/click-store.sql.js';
+import { SqlVisitorSalts } from '../adapters/db/visitor-salts.sql.js';
+import { ClickBuffer } from '../core/analytics/click-buffer.js';
+import { ClickIngest } from '../core/analytics/click-ingest.js';
+import { SqlClickExportReader } from '../adapters/db/click-export-reader.sql.js';
+import { MemoryEventFeed } from '../adapters/events/event-feed.memory.js';
+import { linkClicked } from '../core/events/live-event.js';
 import { openPGlite, openPostgres, type DatabaseHandle } from '../adapters/db/database.js';
 import { migrate } from '../adapters/db/migrator.js';
 import { SqlApiKeyRepository } from '../adapters/db/repositories/api-key-repository.sql.js';
@@ -30,7 +41,9 @@ import { MemoryRedirectCache } from '../adapters/redirect/redirect-cache.memory.
 import { buildApp } from '../http/app.js';
 import { LinkPresenter } from '../http/link-presenter.js';
 import { createGuard } from '../http/plugins/auth.js';
+import { clientAddressFor } from '../http/redirect/client-address.js';
 import { RedirectHandler } from '../http/redirect/redirect-handler.js';
+import type { EventStreamOptions } from '../http/streams/event-stream.js';
 import type { Config } from './config.js';
 import { MIGRATIONS_DIR } from './paths.js';
 
@@ -53,7 +66,12 @@ export interface CoreServices {
 
 export interface Curt extends CoreServices {
   app: FastifyInstance;
+  /** The hot path's click buffer (flush() stores what was served so far) and the ingest behind it. */
+  clicks: ClickBuffer;
+  ingest: ClickIngest;
   bootstrapped: BootstrapResult | null;
+  /** Live events of every workspace (GET /events); stored clicks are published here. */
+  events: EventFeed;
   close(): Promise<void>;
 }
 
@@ -93,20 +111,55 @@ export interface CurtOptions {
   clickFlushMs?: number;
   /** How often expired sessions and idempotency records are deleted (default hourly). */
   housekeepingMs?: number;
+  /** Rows per query of GET /clicks (tests use tiny pages). */
+  clickExportPageSize?: number;
+  /** GET /events tuning (tests shorten the heartbeat). */
+  eventStream?: Partial<EventStreamOptions>;
+}
+
+/**
+ * With REDIS_URL, clicks pass through a Redis stream: serving roles write their batches to it,
+ * and roles that ingest (all, worker) consume it. Without it, serving roles ingest directly.
+ */
+async function clickStream(config: Config, role: Role, ingest: ClickIngest, onError: (error: unknown) => void) {
+  if (!config.redisUrl) return null;
+  // Loaded only with Redis configured: embedded and plain-PostgreSQL processes never pay for it.
+  const { RedisClickConsumer, RedisClickSink, openConsumerConnection, openSinkConnection } = await import('../adapters/redis/click-stream.redis.js');
+  const key = `${config.redisPrefix}clicks`;
+  const sinkConnection = openSinkConnection(config.redisUrl);
+  const consumerConnection = role === 'all' || role === 'worker' ? openConsumerConnection(config.redisUrl) : null;
+  const consumer = consumerConnection
+    ? new RedisClickConsumer(consumerConnection, (batch) => ingest.ingest(batch), { key, onError })
+    : null;
+  return {
+    sink: new RedisClickSink(sinkConnection, key),
+    consumer,
+    async close() {
+      await consumer?.stop();
+      consumerConnection?.disconnect();
+      sinkConnection.disconnect();
+    },
+  };
 }
 
 export async function createCurt(config: Config, options: CurtOptions = {}): Promise<Curt> {
   const role = options.role ?? 'all';
   const handle = options.database ?? (await openDatabase(config));
   const cache = new MemoryRedirectCache();
-  const counter = new SqlClickCounter(handle.db, options.clickFlushMs ?? 1000);
+  const ingest = new ClickIngest({ enricher: new DefaultClickEnricher(), store: new SqlClickStore(handle.db), salts: new SqlVisitorSalts(handle.db) });
+  let log: { warn(obj: object, msg: string): void } | null = null;
+  const stream = await clickStream(config, role, ingest, (error) => log?.warn({ err: error }, 'click stream consumer failed; retrying'));
+  const clicks = new ClickBuffer(stream?.sink ?? ingest, {
+    intervalMs: options.clickFlushMs ?? 1000,
+    onError: (error) => log?.warn({ err: error, buffered: clicks.stats().buffered }, 'click batch not stored; kept for the next attempt'),
+  });
   // The listeners run only after a committed change, by which time resolver and hosts exist.
   const services = buildServices(config, handle, {
     invalidate: (domain: string, slug: string) => { cache.invalidate(domain, slug); resolver.invalidated(); },
     domainSaved: (domain) => hosts.domainSaved(domain),
     domainRemoved: (domain) => hosts.domainRemoved(domain),
   });
-  const resolver = new RedirectResolver(cache, services.linkRepository, counter);
+  const resolver = new RedirectResolver(cache, services.linkRepository, clicks);
   const hosts = new HostTable(config.baseUrl.host, await services.domainRepository.all());
   const { hasher } = services;
 
@@ -116,6 +169,13 @@ export async function createCurt(config: Config, options: CurtOptions = {}): Pro
 
   const idempotency = new IdempotencyService(new SqlIdempotencyStore(handle.db));
   const housekeeping = new Housekeeping(services.sessions, idempotency);
+  // With Redis, live events cross instances: a worker's ingest reaches an api process's /events.
+  const events: EventFeed = config.redisUrl
+    ? new (await import('../adapters/redis/event-feed.redis.js')).RedisEventFeed(config.redisUrl, {
+      channelPrefix: config.redisPrefix, onError: (error) => log?.warn({ err: error }, 'live event feed: Redis unavailable'),
+    })
+    : new MemoryEventFeed();
+  ingest.onClicks((stored) => events.publish(stored.map(linkClicked)));
   const app = await buildApp({
     logLevel: config.logLevel,
     trustProxy: config.trustProxy,
@@ -134,26 +194,42 @@ export async function createCurt(config: Config, options: CurtOptions = {}): Pro
       presenter: new LinkPresenter(config.baseUrl),
       authIpLimiter: new MemoryRateLimiter('auth', 10, 60),
       ready: async () => { await sql`select 1`.execute(handle.db); },
+      clickExport: new ClickExportService({ reader: new SqlClickExportReader(handle.db), links: services.linkRepository, pageSize: options.clickExportPageSize }),
+      liveEvents: new LiveEvents(events),
+      eventStream: options.eventStream,
     },
     redirects: (fastify) => ({
-      handler: new RedirectHandler({ resolver, baseUrl: config.baseUrl, hosts, log: fastify.log }),
+      handler: new RedirectHandler({
+        resolver, baseUrl: config.baseUrl, hosts, log: fastify.log, clientAddress: clientAddressFor(config.trustProxy), holdUntilDurable: stream !== null,
+      }),
       password: { resolver, hasher, hosts, attempts: new MemoryRateLimiter('link-password', 10, 60) },
     }),
   });
-  counter.start();
+  log = app.log;
+  clicks.start();
+  stream?.consumer?.start();
+  const partitions = new ClickPartitions(handle.db);
   const housekeepingTimer = setInterval(() => {
     housekeeping.run().catch((error: unknown) => app.log.warn({ err: error }, 'housekeeping failed'));
+    if (config.clickRetentionDays > 0 && (role === 'all' || role === 'worker')) {
+      partitions.prune(Date.now() - config.clickRetentionDays * 86_400_000)
+        .catch((error: unknown) => app.log.warn({ err: error }, 'pruning raw clicks failed'));
+    }
   }, options.housekeepingMs ?? 3_600_000);
   housekeepingTimer.unref();
 
   let closing: Promise<void> | null = null;
   return {
-    ...services, app, bootstrapped,
+    ...services, app, bootstrapped, clicks, ingest, events,
     close: () => {
       closing ??= (async () => {
         clearInterval(housekeepingTimer);
         await app.close();
-        await counter.close();
+        await clicks.close().catch((error: unknown) => {
+          app.log.error({ err: error, lost: clicks.stats().buffered }, 'clicks could not be stored before shutdown');
+        });
+        await stream?.close();
+        await (events as { close?: () => Promise<void> }).close?.();
         if (!options.database) await handle.close();
       })();
       return closing;

@@ -6,6 +6,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { ProblemSchema } from './schemas/common.js';
+import { ClickSchema, LiveEventSchema } from './schemas/click.js';
 import { LinkSchema, RuleSchema, UtmSchema, VariantSchema } from './schemas/link.js';
 import { UserSchema, authRoutes } from './routes/auth.routes.js';
 import { ApiKeySchema, apiKeyRoutes } from './routes/api-keys.routes.js';
@@ -13,6 +14,8 @@ import type { RouteContext } from './routes/context.js';
 import { registerProblemDocs } from './routes/docs.routes.js';
 import { healthRoutes } from './routes/health.routes.js';
 import { linkRoutes } from './routes/links.routes.js';
+import { clickRoutes } from './routes/clicks.routes.js';
+import { eventRoutes } from './routes/events.routes.js';
 import { meRoutes } from './routes/me.routes.js';
 import { qrRoutes } from './routes/qr.routes.js';
 import { DomainSchema, domainRoutes } from './routes/domains.routes.js';
@@ -59,7 +62,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.removeContentTypeParser('text/plain');
   app.decorateRequest('actor', null);
   app.addHook('onRequest', async (request, reply) => { reply.header('X-Request-Id', request.id); });
-  for (const schema of [ProblemSchema, LinkSchema, RuleSchema, VariantSchema, UtmSchema, UserSchema, ApiKeySchema, DomainSchema, WorkspaceSchema, MemberSchema]) app.addSchema(schema);
+  for (const schema of [ProblemSchema, LinkSchema, RuleSchema, VariantSchema, UtmSchema, UserSchema, ApiKeySchema, DomainSchema, WorkspaceSchema, MemberSchema, ClickSchema, LiveEventSchema]) app.addSchema(schema);
   registerErrorHandling(app, options.routes.baseUrl.origin);
 
   if (options.serveApi) {
@@ -93,6 +96,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await api.register(qrRoutes(options.routes));
       await api.register(domainRoutes(options.routes));
       await api.register(workspaceRoutes(options.routes));
+      await api.register(clickRoutes(options.routes));
+      await api.register(eventRoutes(options.routes));
       api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
     }, { prefix: '/api/v1' });
     await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { url: '/api/v1/openapi.json' } as object });

@@ -15,11 +15,12 @@ describe('documentation and operations', () => {
     assert.equal(res.statusCode, 200);
     const doc = res.json() as { openapi: string; paths: Record<string, Record<string, any>>; components: { schemas: Record<string, unknown>; securitySchemes: Record<string, unknown> } };
     assert.equal(doc.openapi, '3.1.0');
-    for (const name of ['Problem', 'Link', 'ApiKey', 'User']) assert.ok(doc.components.schemas[name], name);
+    for (const name of ['Problem', 'Link', 'ApiKey', 'User', 'Click', 'LiveEvent']) assert.ok(doc.components.schemas[name], name);
     assert.ok(doc.components.securitySchemes.apiKey && doc.components.securitySchemes.session);
     const expected = ['post /api/v1/auth/signup', 'post /api/v1/auth/login', 'post /api/v1/auth/logout', 'get /api/v1/me', 'get /api/v1/api-keys',
       'post /api/v1/api-keys', 'delete /api/v1/api-keys/{id}', 'get /api/v1/links', 'post /api/v1/links', 'post /api/v1/links/bulk',
-      'get /api/v1/links/{id}', 'patch /api/v1/links/{id}', 'delete /api/v1/links/{id}', 'get /api/v1/tags', 'get /healthz', 'get /readyz'];
+      'get /api/v1/links/{id}', 'patch /api/v1/links/{id}', 'delete /api/v1/links/{id}', 'get /api/v1/tags', 'get /api/v1/clicks', 'get /api/v1/events',
+      'get /healthz', 'get /readyz'];
     for (const op of expected) {
       const [method, path] = op.split(' ') as [string, string];
       const operation = doc.paths[path]?.[method];

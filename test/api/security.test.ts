@@ -33,6 +33,8 @@ const ROUTES: RouteCase[] = [
   { method: 'POST', url: '/api/v1/workspaces/ws_missing/members', scope: 'workspace:admin', body: { email: 'x@example.com', role: 'member' } },
   { method: 'PATCH', url: '/api/v1/workspaces/ws_missing/members/usr_missing', scope: 'workspace:admin', body: { role: 'viewer' } },
   { method: 'DELETE', url: '/api/v1/workspaces/ws_missing/members/usr_missing', scope: 'workspace:admin' },
+  { method: 'GET', url: '/api/v1/clicks', scope: 'analytics:read' },
+  { method: 'GET', url: '/api/v1/events', scope: 'analytics:read' },
 ];
 const PUBLIC = new Set(['POST /api/v1/auth/signup', 'POST /api/v1/auth/login', 'POST /api/v1/auth/logout']);
 

@@ -1,44 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-
-const BIN = join(process.cwd(), 'bin', 'curt.js');
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-interface Running { child: ChildProcessWithoutNullStreams; stdout: () => string; base: string }
-
-async function serve(env: Record<string, string>): Promise<Running> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', String(port)], { env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', HOST: '127.0.0.1', ...env } });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-  child.stderr.on('data', (d: Buffer) => { out += d.toString(); });
-  const base = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 90_000; // a hang guard, not a timing assertion: CI machines can be busy
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`curt exited early: ${out}`);
-    try { if ((await fetch(`${base}/readyz`)).status === 200) return { child, stdout: () => out, base }; } catch { /* not up yet */ }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  child.kill('SIGKILL');
-  throw new Error(`curt did not become ready: ${out}`);
-}
-
-function stop(child: ChildProcessWithoutNullStreams, signal: NodeJS.Signals): Promise<number | null> {
-  return new Promise((resolve) => { child.once('exit', (code) => resolve(code)); child.kill(signal); });
-}
+import { BIN, serve, stop } from '../support/curt-process.js';
 
 const cli = (args: string[], env: Record<string, string>) => spawnSync(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8' });
 

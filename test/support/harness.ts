@@ -1,5 +1,5 @@
 import { loadConfig, type Config } from '../../src/composition/config.js';
-import { createCurt, type Curt } from '../../src/composition/root.js';
+import { createCurt, type Curt, type CurtOptions } from '../../src/composition/root.js';
 import type { DatabaseHandle } from '../../src/adapters/db/database.js';
 import type { Scope } from '../../src/core/auth/scopes.js';
 import type { Engine } from './engines.js';
@@ -12,10 +12,10 @@ export interface TestCurt {
 }
 
 /** A full Curt over a fresh database of the engine, driven through app.inject(). */
-export async function startCurt(engine: Engine, env: Record<string, string> = {}): Promise<TestCurt> {
+export async function startCurt(engine: Engine, env: Record<string, string> = {}, options: Omit<CurtOptions, 'database'> = {}): Promise<TestCurt> {
   const handle = await engine.open();
   const config = loadConfig({ LOG_LEVEL: 'silent', CURT_SIGNUP: 'open', ...env });
-  const curt = await createCurt(config, { database: handle, clickFlushMs: 50 });
+  const curt = await createCurt(config, { clickFlushMs: 50, ...options, database: handle });
   await curt.app.ready();
   return {
     curt, config, handle,

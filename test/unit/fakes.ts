@@ -3,7 +3,8 @@ import type { ApiKey, ApiKeyRepository, KeyPage, StoredKey } from '../../src/cor
 import type { LimitDecision, Membership, NewUser, PasswordHasher, RateLimiter, SessionRepository, User, UserRepository, UserWithSecret } from '../../src/core/auth/ports.js';
 import type { Role } from '../../src/core/auth/scopes.js';
 import type { Link } from '../../src/core/links/link.js';
-import type { ClickCounter } from '../../src/core/redirect/ports.js';
+import type { CapturedClick } from '../../src/core/analytics/click.js';
+import type { ClickRecorder } from '../../src/core/redirect/ports.js';
 import type { RedirectCache, SlugLookup } from '../../src/core/redirect/redirect-resolver.js';
 import type { RedirectTarget } from '../../src/core/redirect/redirect-target.js';
 
@@ -201,17 +202,17 @@ export class FakeSlugLookup implements SlugLookup {
   }
 }
 
-export class FakeClickCounter implements ClickCounter {
-  readonly recorded: string[] = [];
+export class FakeClickRecorder implements ClickRecorder {
+  readonly captured: CapturedClick[] = [];
   readonly unflushed = new Map<string, number>();
-  record(linkId: string): void {
-    this.recorded.push(linkId);
-    this.unflushed.set(linkId, (this.unflushed.get(linkId) ?? 0) + 1);
+  get recorded(): string[] {
+    return this.captured.map((c) => c.linkId);
+  }
+  capture(click: CapturedClick): void {
+    this.captured.push(click);
+    this.unflushed.set(click.linkId, (this.unflushed.get(click.linkId) ?? 0) + 1);
   }
   pending(linkId: string): number {
     return this.unflushed.get(linkId) ?? 0;
-  }
-  async flush(): Promise<void> {
-    this.unflushed.clear();
   }
 }

@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { RedirectResolver } from '../../src/core/redirect/redirect-resolver.js';
 import { toRedirectTarget } from '../../src/core/redirect/redirect-target.js';
-import { FakeClickCounter, FakeRedirectCache, FakeSlugLookup, makeLink } from './fakes.js';
+import { FakeClickRecorder, FakeRedirectCache, FakeSlugLookup, makeLink } from './fakes.js';
 
 function setup() {
   const cache = new FakeRedirectCache();
   const lookup = new FakeSlugLookup();
-  const counter = new FakeClickCounter();
+  const counter = new FakeClickRecorder();
   const resolver = new RedirectResolver(cache, lookup, counter);
   lookup.links.set('/abc', makeLink({ id: 'lnk_abc', slug: 'abc', url: 'https://old.test/' }));
   return { cache, lookup, counter, resolver };
@@ -115,30 +115,41 @@ describe('RedirectResolver', () => {
   it('lets a failed lookup reject and retries on the next load', async () => {
     const cache = new FakeRedirectCache();
     let fail = true;
-    const flaky = new RedirectResolver(cache, { findBySlug: async () => { if (fail) throw new Error('db down'); return makeLink(); } }, new FakeClickCounter());
+    const flaky = new RedirectResolver(cache, { findBySlug: async () => { if (fail) throw new Error('db down'); return makeLink(); } }, new FakeClickRecorder());
     await assert.rejects(flaky.load('', 'abc'), /db down/);
     assert.equal(cache.entries.has('abc'), false);
     fail = false;
     assert.equal((await flaky.load('', 'abc'))?.linkId, 'lnk_1');
   });
 
-  it('counts a click on the target and records it', async () => {
-    const { counter, resolver } = setup();
+  it('counts a click on the target and captures it with the visit and the link', async () => {
+    const { counter, lookup, resolver } = setup();
+    lookup.links.set('/abc', makeLink({ id: 'lnk_abc', workspaceId: 'ws_1', utm: { source: 'news' } }));
     const target = (await resolver.load('', 'abc'))!;
     assert.equal(target.clicks, 0);
-    resolver.countClick(target);
-    resolver.countClick(target);
+    const visit = { domain: '', ip: '203.0.113.9', userAgent: 'UA', referer: 'https://r.example/', acceptLanguage: 'de', query: 'a=1' };
+    const before = Date.now();
+    resolver.countClick(target, visit);
+    resolver.countClick(target, visit);
     assert.equal(target.clicks, 2);
     assert.equal(resolver.cached('abc')?.clicks, 2, 'the cached target sees the clicks');
     assert.deepEqual(counter.recorded, ['lnk_abc', 'lnk_abc']);
+    const [first, second] = counter.captured;
+    assert.deepEqual({ ...first, id: undefined, at: undefined }, {
+      ...visit, id: undefined, at: undefined, workspaceId: 'ws_1', linkId: 'lnk_abc', linkUtm: { source: 'news' },
+    });
+    assert.ok(first!.at >= before && first!.at <= Date.now());
+    assert.match(first!.id, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/, 'a UUIDv7');
+    assert.notEqual(first!.id, second!.id);
   });
 
   it('adds clicks not yet stored when loading', async () => {
     const { counter, lookup, resolver } = setup();
     lookup.links.set('/abc', makeLink({ id: 'lnk_abc', clicks: 10, maxClicks: 12 }));
-    counter.record('lnk_abc');
-    counter.record('lnk_abc');
-    counter.record('lnk_other');
+    const click = (linkId: string) => ({ id: linkId, at: 0, workspaceId: 'w', linkId, domain: '', ip: '', userAgent: '', referer: '', acceptLanguage: '', query: '', linkUtm: {} });
+    counter.capture(click('lnk_abc'));
+    counter.capture(click('lnk_abc'));
+    counter.capture(click('lnk_other'));
     const target = (await resolver.load('', 'abc'))!;
     assert.equal(target.clicks, 12);
     assert.equal(lookup.links.get('/abc')?.clicks, 10, 'the stored link is not changed');

@@ -29,10 +29,14 @@ export interface ClickBufferStats {
  */
 export class ClickBuffer {
   private items: CapturedClick[] = [];
+  /** Parallel to items: called once the click's batch is written (or its write failed). */
+  private waiters: ((() => void) | undefined)[] = [];
+  private waiting = 0;
   private readonly pendingByLink = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
   private writing: Promise<void> | null = null;
   private soon = false;
+  private inFlight = 0;
   private written = 0;
   private dropped = 0;
   private readonly batchSize: number;
@@ -50,18 +54,35 @@ export class ClickBuffer {
     this.timer.unref();
   }
 
-  capture(click: CapturedClick): void {
+  /**
+   * `onWritten`, when given, is called once the click's batch has been written, so the caller
+   * can hold the visitor's response until its click is durable (the Redis stream mode). Such
+   * clicks are written on the next turn of the event loop, together with the others of the
+   * same turn. If the write fails the callback still runs (availability first) and the click
+   * stays buffered for the next attempt.
+   */
+  capture(click: CapturedClick, onWritten?: () => void): void {
     if (this.items.length >= this.capacity) {
       this.dropped++;
+      onWritten?.();
       return;
     }
     this.items.push(click);
+    this.waiters.push(onWritten);
     this.pendingByLink.set(click.linkId, (this.pendingByLink.get(click.linkId) ?? 0) + 1);
-    // A full batch is written soon, but never from inside the request that filled it.
-    if (!this.soon && this.items.length >= this.batchSize && this.timer) {
-      this.soon = true;
-      setImmediate(() => { this.soon = false; this.tick(); });
+    if (onWritten) {
+      this.waiting++;
+      this.scheduleSoon();
+      return;
     }
+    // A full batch is written soon, but never from inside the request that filled it.
+    if (this.items.length >= this.batchSize && this.timer) this.scheduleSoon();
+  }
+
+  private scheduleSoon(): void {
+    if (this.soon) return;
+    this.soon = true;
+    setImmediate(() => { this.soon = false; this.tick(); });
   }
 
   /** Clicks captured for the link and not yet written: a link loaded from storage adds them. */
@@ -70,12 +91,12 @@ export class ClickBuffer {
   }
 
   stats(): ClickBufferStats {
-    return { buffered: this.items.length, written: this.written, dropped: this.dropped };
+    return { buffered: this.items.length + this.inFlight, written: this.written, dropped: this.dropped };
   }
 
   /** Writes every click captured before the call; rejects (keeping the rest) if a write fails. */
   async flush(): Promise<void> {
-    const target = this.written + this.items.length;
+    const target = this.written + this.inFlight + this.items.length;
     while (this.written < target) {
       if (this.writing) {
         await this.writing;
@@ -108,7 +129,15 @@ export class ClickBuffer {
 
   private writeOne(): Promise<void> {
     const batch = this.items.splice(0, this.batchSize);
+    const waiters = this.waiters.splice(0, batch.length);
+    this.inFlight = batch.length;
+    const release = () => {
+      for (const waiter of waiters) {
+        if (waiter) { this.waiting--; waiter(); }
+      }
+    };
     this.writing = this.sink.write(batch).then(() => {
+      release();
       this.written += batch.length;
       for (const click of batch) {
         const left = this.pendingByLink.get(click.linkId)! - 1;
@@ -116,9 +145,16 @@ export class ClickBuffer {
         else this.pendingByLink.set(click.linkId, left);
       }
     }, (error: unknown) => {
+      release();
       this.items = batch.concat(this.items);
+      this.waiters = (new Array(batch.length) as ((() => void) | undefined)[]).concat(this.waiters);
       throw error;
-    }).finally(() => { this.writing = null; });
+    }).finally(() => {
+      this.writing = null;
+      this.inFlight = 0;
+      // Responses held for durability must not wait for the timer.
+      if (this.waiting > 0) this.scheduleSoon();
+    });
     return this.writing;
   }
 }

@@ -1,5 +1,6 @@
 import type { Link } from '../links/link.js';
-import type { ClickCounter } from './ports.js';
+import { newClickId } from '../ids.js';
+import type { ClickRecorder, Visit } from './ports.js';
 import { toRedirectTarget, type RedirectTarget } from './redirect-target.js';
 
 /** The hot path's view of a cache: undefined is "not cached", null is "known missing". */
@@ -21,7 +22,7 @@ export class RedirectResolver {
   private readonly loading = new Map<string, Promise<RedirectTarget | null>>();
   private epoch = 0;
 
-  constructor(private readonly cache: RedirectCache, private readonly links: SlugLookup, private readonly counter: ClickCounter) {}
+  constructor(private readonly cache: RedirectCache, private readonly links: SlugLookup, private readonly clicks: ClickRecorder) {}
 
   /** Default-domain keys are the bare slug (no string built per request); slugs hold no '.', hosts do. */
   static key(domain: string, slug: string): string {
@@ -38,7 +39,7 @@ export class RedirectResolver {
       const started = this.epoch;
       pending = this.links.findBySlug(domain, slug).then((link) => {
         const target = link ? toRedirectTarget(link) : null;
-        if (target) target.clicks += this.counter.pending(target.linkId);
+        if (target) target.clicks += this.clicks.pending(target.linkId);
         if (this.epoch === started) this.cache.set(key, target);
         return target;
       }).finally(() => { if (this.loading.get(key) === pending) this.loading.delete(key); });
@@ -56,8 +57,13 @@ export class RedirectResolver {
     this.loading.clear();
   }
 
-  countClick(target: RedirectTarget): void {
+  /** One served redirect: counted on the cached target at once (maxClicks), captured for analytics. */
+  countClick(target: RedirectTarget, visit: Visit, onWritten?: () => void): void {
     target.clicks++;
-    this.counter.record(target.linkId);
+    const at = Date.now();
+    this.clicks.capture({
+      id: newClickId(at), at, workspaceId: target.workspaceId, linkId: target.linkId, domain: visit.domain, ip: visit.ip,
+      userAgent: visit.userAgent, referer: visit.referer, acceptLanguage: visit.acceptLanguage, query: visit.query, linkUtm: target.utm,
+    }, onWritten);
   }
 }

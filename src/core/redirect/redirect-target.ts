@@ -1,4 +1,4 @@
-import type { Link, RedirectType, Rule, Variant } from '../links/link.js';
+import type { Link, RedirectType, Rule, Utm, Variant } from '../links/link.js';
 import { UTM_KEYS } from '../links/link.js';
 
 /**
@@ -27,6 +27,8 @@ export interface RedirectTarget {
   rules: Rule[];
   variants: Variant[];
   createdAt: Date;
+  /** The link's UTM parameters: clicks carry them (by reference) for analytics. */
+  utm: Utm;
 }
 
 export function toRedirectTarget(link: Link): RedirectTarget {
@@ -49,6 +51,7 @@ export function toRedirectTarget(link: Link): RedirectTarget {
     rules: link.rules,
     variants: link.variants,
     createdAt: link.createdAt,
+    utm: link.utm,
   };
 }
 

@@ -37,7 +37,7 @@ export async function passwordRoutes(app: FastifyInstance, deps: PasswordRouteDe
       return reply.hijack();
     }
     await deps.attempts.reset(`${request.ip}:${target.linkId}`);
-    deps.resolver.countClick(target);
+    deps.resolver.countClick(target, deps.handler.visit(request.raw, domain, ''));
     return reply.code(303).header('Location', locationFor(target, '')).header('Cache-Control', 'private, max-age=0').send();
   });
 }

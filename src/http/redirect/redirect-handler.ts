@@ -4,6 +4,8 @@ import { RESERVED_SEGMENTS } from '../../core/links/slug.js';
 import { REDIRECT_CACHE_CONTROL, isExhausted, locationFor, redirectHeaders, type RedirectTarget } from '../../core/redirect/redirect-target.js';
 import { RedirectResolver } from '../../core/redirect/redirect-resolver.js';
 import type { HostTable } from '../../core/redirect/host-table.js';
+import type { Visit } from '../../core/redirect/ports.js';
+import type { ClientAddress } from './client-address.js';
 import { problem } from '../problems.js';
 import { expiredPage, inspectPage, notFoundPage, passwordPage } from './pages.js';
 
@@ -19,6 +21,12 @@ export interface RedirectHandlerDeps {
   /** Host header → stored domain, and each domain's not-found redirect. */
   hosts: Pick<HostTable, 'domainFor' | 'notFoundUrl' | 'hasCustomDomains'>;
   log: FastifyBaseLogger;
+  clientAddress: ClientAddress;
+  /**
+   * Hold each counted redirect's response until its click is durable (Redis stream mode), so
+   * a process killed mid-load has stored every click its visitors saw served.
+   */
+  holdUntilDurable?: boolean;
 }
 
 /**
@@ -74,9 +82,48 @@ export class RedirectHandler {
     }
     if (target.passwordHash !== null) return this.html(req, res, 401, passwordPage(slug, false));
     const location = locationFor(target, query);
-    res.writeHead(target.status, location === target.location ? target.headers : redirectHeaders(location));
-    res.end();
-    if (req.method === 'GET') this.deps.resolver.countClick(target);
+    const headers = location === target.location ? target.headers : redirectHeaders(location);
+    if (req.method !== 'GET') {
+      res.writeHead(target.status, headers);
+      res.end();
+    } else if (this.deps.holdUntilDurable) {
+      this.deps.resolver.countClick(target, this.visit(req, domain, query), () => {
+        res.writeHead(target.status, headers);
+        res.end();
+      });
+    } else {
+      res.writeHead(target.status, headers);
+      res.end();
+      this.deps.resolver.countClick(target, this.visit(req, domain, query));
+    }
+  }
+
+  /**
+   * The request facts a click keeps. Read from rawHeaders: touching req.headers would make
+   * Node build the whole header object, and only three or four headers matter here.
+   */
+  visit(req: IncomingMessage, domain: string, query: string): Visit {
+    const raw = req.rawHeaders;
+    let userAgent = '';
+    let referer = '';
+    let acceptLanguage = '';
+    let forwardedFor: string | undefined;
+    for (let i = 0; i < raw.length; i += 2) {
+      const name = raw[i]!;
+      switch (name.length) {
+        case 10: if (name.toLowerCase() === 'user-agent') userAgent = raw[i + 1]!; break;
+        case 7: if (name.toLowerCase() === 'referer') referer = raw[i + 1]!; break;
+        case 15: {
+          const lower = name.toLowerCase();
+          if (lower === 'accept-language') acceptLanguage = raw[i + 1]!;
+          // Repeated X-Forwarded-For headers are one comma-separated list (RFC 9110 §5.3).
+          else if (lower === 'x-forwarded-for') forwardedFor = forwardedFor === undefined ? raw[i + 1]! : `${forwardedFor}, ${raw[i + 1]!}`;
+          break;
+        }
+      }
+    }
+    const ip = this.deps.clientAddress(req.socket.remoteAddress ?? '', forwardedFor);
+    return { domain, ip, userAgent, referer, acceptLanguage, query };
   }
 
   private redirect(res: ServerResponse, status: number, location: string): void {

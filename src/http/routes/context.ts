@@ -1,14 +1,17 @@
 import type { FastifyRequest } from 'fastify';
 import type { ApiKeyService } from '../../core/api-keys/api-key-service.js';
+import type { ClickExportService } from '../../core/analytics/click-export.js';
 import type { AccountService } from '../../core/auth/account-service.js';
 import type { Actor } from '../../core/auth/actor.js';
 import type { RateLimiter } from '../../core/auth/ports.js';
 import { DomainError } from '../../core/errors.js';
 import type { DomainService } from '../../core/domains/domain-service.js';
+import type { LiveEvents } from '../../core/events/live-events.js';
 import type { LinkService } from '../../core/links/link-service.js';
 import type { WorkspaceService } from '../../core/workspaces/workspace-service.js';
 import type { LinkPresenter } from '../link-presenter.js';
 import type { Guard } from '../plugins/auth.js';
+import type { EventStreamOptions } from '../streams/event-stream.js';
 
 /** What route plugins receive from the composition root. */
 export interface RouteContext {
@@ -23,6 +26,10 @@ export interface RouteContext {
   presenter: LinkPresenter;
   authIpLimiter: RateLimiter;
   ready: () => Promise<void>;
+  clickExport: ClickExportService;
+  liveEvents: LiveEvents;
+  /** Tuning of GET /events streams (tests shorten the heartbeat). */
+  eventStream?: Partial<EventStreamOptions>;
 }
 
 /** The guard has run on every route that calls this. */

@@ -1,0 +1,147 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import type { CapturedClick } from '../../core/analytics/click.js';
+import type { ClickSink } from '../../core/analytics/ports.js';
+
+/** Clicks per ingest transaction: entries are small (one serving process's event-loop turn), so several are combined. */
+const INGEST_CHUNK = 5000;
+
+/** Stream entries are [id, [field, value, …]]. */
+type Entry = [string, string[]];
+type ReadReply = [string, Entry[]][] | null;
+
+export interface ClickStreamOptions {
+  /** Stream key, e.g. "curt:clicks". */
+  key: string;
+  group?: string;
+  /** Stream entries read per XREADGROUP. Each entry is one serving process's batch. */
+  count?: number;
+  /** Entries left pending this long by a consumer (crashed mid-ingest) are claimed by another. */
+  claimIdleMs?: number;
+  blockMs?: number;
+  onError?: (error: unknown) => void;
+}
+
+/**
+ * Serving side: each batch of captured clicks becomes one stream entry (XADD). The buffer
+ * releases the held responses only after Redis acknowledged it, so a serving process killed
+ * at any moment has handed every served click to Redis. Commands fail fast while Redis is
+ * down (no offline queue): the buffer then keeps the clicks and redirects keep being served.
+ */
+export class RedisClickSink implements ClickSink {
+  constructor(private readonly redis: Redis, private readonly key: string) {}
+
+  async write(batch: CapturedClick[]): Promise<void> {
+    await this.redis.xadd(this.key, '*', 'c', JSON.stringify(batch));
+  }
+}
+
+/**
+ * Ingest side: a consumer-group reader. Entries are acknowledged (and deleted, so client
+ * addresses do not linger in Redis) only after their clicks are committed to the database;
+ * ingest is idempotent on click ids, so an entry delivered twice never counts twice. Entries a
+ * crashed consumer left pending are claimed after `claimIdleMs` (XAUTOCLAIM).
+ */
+export class RedisClickConsumer {
+  private readonly group: string;
+  private readonly consumer = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  private running: Promise<void> | null = null;
+  private stopped = false;
+
+  constructor(
+    /** A connection of its own: XREADGROUP BLOCK holds it. */
+    private readonly redis: Redis,
+    private readonly ingest: (clicks: CapturedClick[]) => Promise<unknown>,
+    private readonly options: ClickStreamOptions,
+  ) {
+    this.group = options.group ?? 'ingest';
+  }
+
+  start(): void {
+    this.running ??= this.loop();
+  }
+
+  /** Finishes the entries in hand, then stops reading (within one block interval). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.running;
+  }
+
+  private async loop(): Promise<void> {
+    let retryOwn = true; // first, anything this consumer name left pending (none for a fresh name)
+    let lastClaim = 0;
+    while (!this.stopped) {
+      try {
+        await this.ensureGroup();
+        if (Date.now() - lastClaim >= (this.options.claimIdleMs ?? 30_000) / 2) {
+          lastClaim = Date.now();
+          await this.claimAbandoned();
+        }
+        const reply = await this.redis.xreadgroup('GROUP', this.group, this.consumer, 'COUNT', this.options.count ?? 500,
+          'BLOCK', this.options.blockMs ?? 1000, 'STREAMS', this.options.key, retryOwn ? '0' : '>') as ReadReply;
+        const entries = reply?.[0]?.[1] ?? [];
+        if (retryOwn && entries.length === 0) retryOwn = false;
+        await this.process(entries);
+      } catch (error) {
+        if (this.stopped) break;
+        this.options.onError?.(error);
+        retryOwn = true; // what was read but not acknowledged is retried from this consumer's pending list
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+    }
+  }
+
+  private groupReady = false;
+
+  private async ensureGroup(): Promise<void> {
+    if (this.groupReady) return;
+    try {
+      await this.redis.xgroup('CREATE', this.options.key, this.group, '0', 'MKSTREAM');
+    } catch (error) {
+      if (!String((error as Error).message).includes('BUSYGROUP')) throw error;
+    }
+    this.groupReady = true;
+  }
+
+  private async claimAbandoned(): Promise<void> {
+    let cursor = '0-0';
+    do {
+      const [next, entries] = await this.redis.xautoclaim(this.options.key, this.group, this.consumer,
+        this.options.claimIdleMs ?? 30_000, cursor, 'COUNT', this.options.count ?? 500) as [string, Entry[]];
+      await this.process(entries.filter((e) => e !== null && e[1] !== null));
+      cursor = next;
+    } while (cursor !== '0-0' && !this.stopped);
+  }
+
+  private async process(entries: Entry[]): Promise<void> {
+    if (entries.length === 0) return;
+    const clicks: CapturedClick[] = [];
+    for (const [, fields] of entries) {
+      const json = fields[fields.indexOf('c') + 1];
+      try {
+        clicks.push(...(JSON.parse(json ?? '[]') as CapturedClick[]));
+      } catch (error) {
+        // Malformed entries can never succeed: report and acknowledge them with the rest.
+        this.options.onError?.(new Error(`click stream entry is not valid JSON; dropped: ${(error as Error).message}`));
+      }
+    }
+    for (let i = 0; i < clicks.length; i += INGEST_CHUNK) await this.ingest(clicks.slice(i, i + INGEST_CHUNK));
+    const ids = entries.map(([id]) => id);
+    await this.redis.multi().xack(this.options.key, this.group, ...ids).xdel(this.options.key, ...ids).exec();
+  }
+}
+
+/** A connection for the serving side: no offline queue, so a Redis outage fails writes at once. */
+export function openSinkConnection(url: string): Redis {
+  const redis = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false });
+  redis.on('error', () => {}); // reconnects by itself; failures surface on the commands
+  return redis;
+}
+
+/** A connection for the blocking reader; commands wait through reconnects. */
+export function openConsumerConnection(url: string): Redis {
+  const redis = new Redis(url, { maxRetriesPerRequest: null });
+  redis.on('error', () => {});
+  return redis;
+}
