@@ -10,7 +10,7 @@ const HOUR_MS = 3_600_000;
 /** Distinct bot clients (crawler addresses, scripts) the bot share is spread over. */
 const BOT_CLIENTS = 500;
 /** Visitors kept in memory once derived (a repeat visit then costs a Map lookup). */
-const VISITOR_CACHE = 200_000;
+const VISITOR_CACHE = 500_000;
 
 /** The link fields a click carries. */
 export interface SyntheticLink {
