@@ -10,7 +10,7 @@ export const LOAD_ENTRY = fileURLToPath(new URL('./load-worker.js', import.meta.
 export const RESULTS_DIR = resolve(REPO_ROOT, '.bench');
 
 /** Parts of the run, in the order they run; BENCH_ONLY=<comma list> runs only those named. */
-export const PHASES = ['embedded', 'postgres', 'links'] as const;
+export const PHASES = ['embedded', 'postgres', 'links', 'ingest', 'analytics'] as const;
 export type Phase = (typeof PHASES)[number];
 
 function phasesFromEnv(): Phase[] {
@@ -32,7 +32,10 @@ function intFromEnv(name: string, fallback: number, min = 1): number {
 
 /** Defaults are the documented method; the BENCH_* variables exist for quick trial runs. */
 export const SETTINGS = {
-  /** embedded: redirect throughput, then cold starts and idle RSS on its data dir; postgres: idle RSS on PostgreSQL; links: SPEC §7 link budgets at 1 M links. */
+  /**
+   * embedded: redirect throughput, then cold starts and idle RSS on its data dir; postgres: idle RSS on PostgreSQL;
+   * links: SPEC §7 link budgets at 1 M links; ingest: click ingest into PostgreSQL; analytics: queries over 10 M seeded clicks.
+   */
   phases: phasesFromEnv(),
   links: intFromEnv('BENCH_LINKS', 1000),
   connections: intFromEnv('BENCH_CONNECTIONS', 50),
@@ -46,7 +49,7 @@ export const SETTINGS = {
   readyTimeoutMs: 30_000,
   stopTimeoutMs: 5000,
   /** The whole run is aborted (children stopped, scratch databases dropped) after this. */
-  overallTimeoutMs: 8 * 60_000,
+  overallTimeoutMs: 0, // set below, from the phases that run
   postgresAdminUrl: process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
   /** The links phase (SPEC §7 "link creation with 1 million links stored"), on PostgreSQL. */
   linksPhase: {
@@ -66,7 +69,40 @@ export const SETTINGS = {
     kindTimeLimitMs: 25_000,
     requestTimeoutMs: 30_000,
   },
+  /** SPEC §7 "click ingest into PostgreSQL: >= 50,000 clicks/s sustained": ClickIngest (enricher + SqlClickStore) in this process. */
+  ingestPhase: {
+    links: 10_000,
+    batch: 5000,
+    warmupS: intFromEnv('BENCH_INGEST_WARMUP_S', 5),
+    durationS: intFromEnv('BENCH_INGEST_DURATION_S', 25),
+    /** Ingest loops running at once (each its own connection); each count is a measured run. */
+    loops: [1, 2],
+    /** Most clicks generated ahead of one measured run (memory bound; the run ends early if they run out). */
+    maxPregenerated: 1_500_000,
+  },
+  /** SPEC §7 "analytics over 10 million clicks": seeded by `curt seed-clicks`, then asked through the API. */
+  analyticsPhase: {
+    clicks: intFromEnv('BENCH_ANALYTICS_CLICKS', 10_000_000, 10_000),
+    days: 30,
+    links: 10_000,
+    seed: 20261123,
+    requests: 100,
+    warmups: 10,
+    kindTimeLimitMs: 30_000,
+    requestTimeoutMs: 30_000,
+  },
 };
+
+/** Upper bounds per phase, in ms: the whole run is aborted past their sum for the phases that run. */
+const PHASE_TIME_LIMITS: Record<Phase, number> = {
+  embedded: 5 * 60_000,
+  postgres: 60_000,
+  links: 4 * 60_000,
+  ingest: 4 * 60_000,
+  // Seeding 10 M clicks took ~15 min on the 2-CPU benchmark VM (BENCHMARKS.md, Session 3): 40 min leaves room for a busier machine.
+  analytics: 5 * 60_000 + Math.ceil(SETTINGS.analyticsPhase.clicks / 10_000_000 * 40 * 60_000),
+};
+SETTINGS.overallTimeoutMs = SETTINGS.phases.reduce((sum, phase) => sum + PHASE_TIME_LIMITS[phase], 0);
 
 export const BUDGETS = {
   redirectRatio: 0.8,
@@ -78,4 +114,7 @@ export const BUDGETS = {
   /** p99 of GET /api/v1/links (pages, tag filter) and of ?search=, with 1 M links stored. */
   linkListP99Ms: 50,
   linkSearchP99Ms: 50,
+  ingestClicksPerSec: 50_000,
+  /** p99 of the 30-day daily series and of the top-10 breakdowns, with 10 M clicks stored. */
+  analyticsP99Ms: 100,
 };

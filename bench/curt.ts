@@ -24,24 +24,32 @@ export interface CurtInstance {
   readyMs: number;
 }
 
+/** The environment of a Curt child process: Curt's own settings come only from here, never from the caller's environment. */
+export function curtEnvironment(opts: { dataDir: string; apiKey?: string; databaseUrl?: string; origin?: string }): NodeJS.ProcessEnv {
+  const inherited = Object.entries(process.env).filter(([name]) => !CONFIG_VARIABLE.test(name));
+  const env: NodeJS.ProcessEnv = { ...Object.fromEntries(inherited), CURT_DATA_DIR: opts.dataDir, LOG_LEVEL: 'warn', HOST: '127.0.0.1' };
+  if (opts.apiKey) env.CURT_INITIAL_API_KEY = opts.apiKey;
+  if (opts.origin) env.CURT_BASE_URL = opts.origin;
+  if (opts.databaseUrl) env.DATABASE_URL = opts.databaseUrl;
+  return env;
+}
+
 /** Starts the real CLI, `node bin/curt.js serve --port N`, and waits for /readyz. */
 export async function startCurt(opts: { name: string; port: number; dataDir: string; apiKey: string; databaseUrl?: string; logDir: string; extraNodeArgs?: string[] }): Promise<CurtInstance> {
   const origin = `http://127.0.0.1:${opts.port}`;
-  // Curt's own settings come only from here, never from the caller's environment.
-  const inherited = Object.entries(process.env).filter(([name]) => !CONFIG_VARIABLE.test(name));
-  const env: NodeJS.ProcessEnv = {
-    ...Object.fromEntries(inherited),
-    CURT_DATA_DIR: opts.dataDir,
-    LOG_LEVEL: 'warn',
-    CURT_INITIAL_API_KEY: opts.apiKey,
-    CURT_BASE_URL: origin,
-    HOST: '127.0.0.1',
-  };
-  if (opts.databaseUrl) env.DATABASE_URL = opts.databaseUrl;
+  const env = curtEnvironment({ dataDir: opts.dataDir, apiKey: opts.apiKey, databaseUrl: opts.databaseUrl, origin });
   const since = performance.now();
   const child = startChild(opts.name, [...(opts.extraNodeArgs ?? []), CURT_BIN, 'serve', '--port', String(opts.port)], { env, cwd: REPO_ROOT, logFile: join(opts.logDir, `${opts.name}.log`) });
   const readyMs = await waitForStatus(`${origin}/readyz`, 200, since, { pollMs: SETTINGS.readyPollMs, timeoutMs: SETTINGS.readyTimeoutMs, child });
   return { child, origin, readyMs };
+}
+
+/** The API key's workspace and user, from GET /api/v1/me. */
+export async function whoAmI(origin: string, apiKey: string): Promise<{ workspaceId: string; userId: string }> {
+  const res = await httpRequest(`${origin}/api/v1/me`, { headers: { Authorization: `Bearer ${apiKey}` } });
+  if (res.status !== 200) throw new Error(`GET /api/v1/me answered ${res.status}: ${res.body.slice(0, 300)}`);
+  const me = JSON.parse(res.body) as { user: { id: string }; auth: { workspaceId: string } };
+  return { workspaceId: me.auth.workspaceId, userId: me.user.id };
 }
 
 /** Creates the links through POST /api/v1/links/bulk (at most 1000 per call). */

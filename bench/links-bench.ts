@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Agent } from 'node:http';
 import { measureKind, type LatencyKind, type LatencyKindSpec } from './api-latency.js';
 import { BUDGETS, SETTINGS } from './config.js';
-import { startCurt, type CurtInstance } from './curt.js';
+import { startCurt, whoAmI, type CurtInstance } from './curt.js';
 import { httpRequest } from './http-client.js';
 import { sampleLinks, seedLinks, TAG_BANDS, WORDS } from './links-seed.js';
 import { createScratchDatabase } from './postgres.js';
@@ -88,13 +88,6 @@ export async function benchLinks(ctx: LinksBenchContext, result: BenchResults['l
 function describe(k: LatencyKind): string {
   const sent = k.timeLimited ? `${k.measured} of ${k.planned} requests, stopped at the time limit` : `${k.measured} requests`;
   return `${k.name}: p50 ${k.p50Ms.toFixed(1)} ms, p99 ${k.p99Ms.toFixed(1)} ms, max ${k.maxMs.toFixed(1)} ms (${sent}, ${k.wrong} wrong)`;
-}
-
-async function whoAmI(origin: string, apiKey: string): Promise<{ workspaceId: string; userId: string }> {
-  const res = await httpRequest(`${origin}/api/v1/me`, { headers: { Authorization: `Bearer ${apiKey}` } });
-  if (res.status !== 200) throw new Error(`GET /api/v1/me answered ${res.status}: ${res.body.slice(0, 300)}`);
-  const me = JSON.parse(res.body) as { user: { id: string }; auth: { workspaceId: string } };
-  return { workspaceId: me.auth.workspaceId, userId: me.user.id };
 }
 
 /** Cursors 1..n of the default listing: cursor k is the nextCursor of page k and opens page k + 1. */

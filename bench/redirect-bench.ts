@@ -5,6 +5,7 @@ import { createLinks, startCurt, totalClicks, warmAndVerify } from './curt.js';
 import { waitForStatus } from './http-client.js';
 import { linkSet } from './link-set.js';
 import { runLoad, type LoadRun } from './load.js';
+import { countRawClicks } from './raw-clicks.js';
 import { freePort, startChild, stopChild, type Child } from './processes.js';
 import type { BenchResults } from './results.js';
 import { median } from './stats.js';
@@ -70,15 +71,37 @@ export async function benchRedirects(ctx: RedirectBenchContext, result: BenchRes
     result.maxOtherCpuPct = Math.max(...result.runs.map((r) => r.otherCpuPct));
     result.allCorrect = [...result.warmups, ...result.runs].every((r) => r.correct);
 
-    // SPEC §7 "every redirect counted": Curt flushes click counts every second. A load
-    // run stops with up to one request per connection in flight: served (and counted)
-    // by Curt, but never received by autocannon.
-    await sleep(2500);
-    const counted = await totalClicks(curt.origin, ctx.apiKey);
+    // SPEC §7 "every redirect counted": Curt stores captured clicks in batches (every second,
+    // or faster when they pile up), so a backlog may still be draining after the load. A load
+    // run stops with up to one request per connection in flight: served (and counted) by
+    // Curt, but never received by autocannon.
+    const counted = await settledClicks(curt.origin, ctx.apiKey, curtRedirects);
     const curtLoads = [...result.warmups, ...result.runs].filter((r) => r.target === 'curt').length;
     const maxInFlightAtStop = curtLoads * SETTINGS.connections;
     result.clicks = { counted, redirectsReceived: curtRedirects, maxInFlightAtStop, ok: counted >= curtRedirects && counted <= curtRedirects + maxInFlightAtStop };
   } finally {
     await Promise.all([baseline, curt].map((s) => (s ? stopChild(s.child, SETTINGS.stopTimeoutMs) : null)));
   }
+  // The stored click events themselves, counted once Curt has stopped (a graceful stop stores what it buffered).
+  if (result.clicks) {
+    const c = result.clicks;
+    try {
+      const stored = await countRawClicks(ctx.dataDir);
+      result.rawClicks = { stored, ok: stored === 0 ? null : stored >= c.redirectsReceived && stored <= c.redirectsReceived + c.maxInFlightAtStop };
+    } catch (error) {
+      result.rawClicks = { stored: 0, ok: false, error: error instanceof Error ? error.message : String(error) };
+    }
+  }
+}
+
+/** links.clicks summed through the API, read until it reaches `expected` or stops growing (at most ~60 s). */
+async function settledClicks(origin: string, apiKey: string, expected: number): Promise<number> {
+  let last = -1;
+  for (let i = 0; i < 30; i++) {
+    await sleep(i === 0 ? 2500 : 2000);
+    const counted = await totalClicks(origin, apiKey);
+    if (counted >= expected || counted === last) return counted;
+    last = counted;
+  }
+  return last;
 }

@@ -58,7 +58,35 @@ export function renderReport(r: BenchResults): string {
       out.push(`Seeded: table ${fixed(r.links.seed.tableMb, 0)} MB, indexes ${fixed(r.links.seed.indexesMb, 0)} MB (dropped for the load and built again: ${r.links.seed.indexesRebuilt.join(', ')})`);
     }
   }
-  const errors = [['redirect', r.redirect.error], ['cold start', r.coldStart.error], ['idle RSS', r.embeddedIdleRss.error], ['postgres', r.postgres.error], ['links', r.links.error]]
+  if (r.ingest.runs.length > 0) {
+    out.push('');
+    out.push(`Click ingest into PostgreSQL ${r.ingest.version ?? '?'} through ClickIngest (salt, enricher, SqlClickStore), clicks generated beforehand; warm-up not counted:`);
+    out.push('');
+    const runs = [...(r.ingest.warmup ? [{ ...r.ingest.warmup, label: 'warm-up' }] : []), ...r.ingest.runs.map((x) => ({ ...x, label: `${x.loops} loop${x.loops > 1 ? 's' : ''}` }))];
+    out.push(table(['Run', 'Clicks', 'Seconds', 'Clicks/s', 'Batches', 'Batch p50 ms', 'Batch p99 ms', 'Batch max ms'],
+      runs.map((x) => [x.label, int(x.clicks), fixed(x.seconds), int(x.clicksPerSec), int(x.batches), fixed(x.batchP50Ms, 0), fixed(x.batchP99Ms, 0), fixed(x.batchMaxMs, 0)]),
+      (col) => col >= 1));
+  }
+  if (r.analytics.kinds.length > 0 || r.analytics.seed) {
+    const seed = r.analytics.seed;
+    out.push('');
+    if (seed) {
+      out.push(`Analytics: ${int(seed.clicks)} clicks (${int(seed.humanClicks)} not bots) over ${seed.days} days on ${int(seed.links)} links, seeded by curt seed-clicks (${seed.via}) into PostgreSQL ${r.analytics.version ?? '?'}; `
+        + `raw clicks ${fixed(seed.sizesMb.clicks, 0)} MB, hourly rollups ${fixed(seed.sizesMb.hourly, 0)} MB${seed.hourlyRows ? ` (${int(seed.hourlyRows)} rows)` : ''}, daily rollups ${fixed(seed.sizesMb.daily, 0)} MB. `
+        + `Asked for ${seed.from} .. ${seed.to}, one request at a time over one keep-alive connection; warm-ups not counted:`);
+    }
+    out.push('');
+    out.push(table(
+      ['Kind', 'Requests', 'Warm-ups', 'Wrong', 'p50 ms', 'p99 ms', 'max ms', 'mean ms', 'p99 budget ms', 'Request'],
+      r.analytics.kinds.map((k) => [k.name, int(k.measured), String(k.warmups), String(k.wrong), fixed(k.p50Ms), fixed(k.p99Ms), fixed(k.maxMs), fixed(k.meanMs), String(k.budgetP99Ms), k.label]),
+      (col) => col >= 1 && col <= 8,
+    ));
+    const wrong = r.analytics.kinds.filter((k) => k.firstWrong !== undefined);
+    if (wrong.length > 0) out.push('');
+    for (const k of wrong) out.push(`Wrong answer (${k.name}), the first: ${k.firstWrong}`);
+  }
+  const errors = [['redirect', r.redirect.error], ['cold start', r.coldStart.error], ['idle RSS', r.embeddedIdleRss.error], ['postgres', r.postgres.error], ['links', r.links.error],
+    ['ingest', r.ingest.error], ['analytics', r.analytics.error]]
     .filter(([, e]) => e !== undefined);
   if (errors.length > 0) {
     out.push('');
@@ -71,6 +99,11 @@ export function renderReport(r: BenchResults): string {
   if (r.links.skipped) {
     out.push('');
     out.push(`Note: link creation/list/search at 1 M links skipped: ${r.links.skipped}`);
+  }
+  for (const [what, skipped] of [['click ingest', r.ingest.skipped], ['analytics over 10 M clicks', r.analytics.skipped]] as const) {
+    if (!skipped) continue;
+    out.push('');
+    out.push(`Note: ${what} skipped: ${skipped}`);
   }
   if (r.phases.length < PHASES.length) {
     out.push('');

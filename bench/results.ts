@@ -29,13 +29,56 @@ export interface BenchResults {
     maxOtherCpuPct?: number;
     allCorrect?: boolean;
     clicks?: { counted: number; redirectsReceived: number; maxInFlightAtStop: number; ok: boolean };
+    /** Raw click rows stored by Curt after the load (read from its data dir once it stopped); null if none (capture off). */
+    rawClicks?: { stored: number; ok: boolean | null; error?: string };
   };
   coldStart: { error?: string; freshDataDirReadyMs?: number; readyMs: number[]; medianMs?: number };
   embeddedIdleRss: { error?: string; mb: number[]; medianMb?: number };
   postgres: { skipped?: string; error?: string; version?: string; firstStartReadyMs?: number; readyMs?: number; idleRssMb?: number };
   /** SPEC §7 link creation and list/search latency with `stored` links, on PostgreSQL. */
   links: { skipped?: string; error?: string; version?: string; database?: string; stored?: number; seed?: SeedResult; kinds: LatencyKind[] };
+  /** SPEC §7 click ingest into PostgreSQL, through ClickIngest (enricher + SqlClickStore). */
+  ingest: { skipped?: string; error?: string; version?: string; warmup?: IngestRun; runs: IngestRun[]; check?: IngestCheck };
+  /** SPEC §7 analytics over 10 M clicks: the seed, then each kind of request. */
+  analytics: { skipped?: string; error?: string; version?: string; database?: string; seed?: AnalyticsSeed; kinds: LatencyKind[] };
   checks: Check[];
+}
+
+export interface IngestRun {
+  /** Ingest loops running at once. */
+  loops: number;
+  clicks: number;
+  seconds: number;
+  clicksPerSec: number;
+  batches: number;
+  /** Time of one ClickIngest.ingest(batch) call, from the call to its commit. */
+  batchP50Ms: number;
+  batchP99Ms: number;
+  batchMaxMs: number;
+  /** True when the pre-generated clicks ran out before the planned duration. */
+  ranOut: boolean;
+}
+
+/** After the ingest phase: every click sent is stored once, as a raw row, in links.clicks and in the rollups. */
+export interface IngestCheck { sent: number; rawRows: number; linkClicks: number; rollupClicks: number; ok: boolean }
+
+/** `curt seed-clicks` as the analytics phase ran it (its --json report), plus what the database then held. */
+export interface AnalyticsSeed {
+  clicks: number;
+  days: number;
+  links: number;
+  via: string;
+  ms: number;
+  loadMs?: number;
+  indexMs?: number;
+  vacuumMs?: number;
+  hourlyRows?: number;
+  dailyRows?: number;
+  /** Non-bot clicks stored (what analytics reports by default), and the range asked for. */
+  humanClicks: number;
+  from: string;
+  to: string;
+  sizesMb: { clicks: number; hourly: number; daily: number };
 }
 
 export interface Check {

@@ -3,7 +3,9 @@
 //   2. embedded cold start on a warm data dir (spawn -> GET /readyz 200)
 //   3. idle RSS, embedded and (when reachable) on PostgreSQL
 //   4. link creation and list/search latency with 1 M links stored (PostgreSQL, when reachable)
-// BENCH_ONLY=embedded,postgres,links (any of them) runs only those phases; by default all run.
+//   5. click ingest into PostgreSQL through ClickIngest (enricher + SqlClickStore), 1 and 2 loops
+//   6. analytics latency over 10 M clicks seeded by `curt seed-clicks` (PostgreSQL)
+// BENCH_ONLY=embedded,postgres,links,ingest,analytics (any of them) runs only those phases; by default all run.
 // Prints a table and writes .bench/results.json. Children are stopped and scratch databases
 // dropped on every path.
 import { execFileSync } from 'node:child_process';
@@ -12,6 +14,9 @@ import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { BUDGETS, REPO_ROOT, RESULTS_DIR, SETTINGS, type Phase } from './config.js';
 import { newApiKey } from './curt.js';
+import { benchAnalytics } from './analytics-bench.js';
+import { analyticsChecks, ingestChecks } from './click-checks.js';
+import { benchIngest } from './ingest-bench.js';
 import { benchLinks, LINK_KIND_TITLES } from './links-bench.js';
 import { createScratchDatabase, dropScratchDatabases, probePostgres } from './postgres.js';
 import { aborted, killAllChildrenNow, refuseNewChildren, stopAllChildren } from './processes.js';
@@ -30,11 +35,12 @@ mkdirSync(logDir, { recursive: true });
 const dataDir = mkdtempSync(join(tmpdir(), 'curt-bench-'));
 const pgDataDir = mkdtempSync(join(tmpdir(), 'curt-bench-pg-'));
 const linksDataDir = mkdtempSync(join(tmpdir(), 'curt-bench-links-'));
+const analyticsDataDir = mkdtempSync(join(tmpdir(), 'curt-bench-analytics-'));
 
 async function cleanUp(): Promise<void> {
   await stopAllChildren(SETTINGS.stopTimeoutMs);
   await dropScratchDatabases((name, e) => log(`could not drop ${name}: ${message(e)}`));
-  for (const dir of [dataDir, pgDataDir, linksDataDir]) rmSync(dir, { recursive: true, force: true });
+  for (const dir of [dataDir, pgDataDir, linksDataDir, analyticsDataDir]) rmSync(dir, { recursive: true, force: true });
 }
 
 // Whatever happens, no child outlives the benchmark, and the run is bounded in time.
@@ -77,6 +83,8 @@ const results: BenchResults = {
   embeddedIdleRss: { mb: [] },
   postgres: {},
   links: { kinds: [] },
+  ingest: { runs: [] },
+  analytics: { kinds: [] },
   checks: [],
 };
 const runs = (phase: Phase) => SETTINGS.phases.includes(phase);
@@ -88,6 +96,8 @@ try {
   if (runs('embedded')) await embeddedPhase();
   if (runs('postgres')) await postgresPhase();
   if (runs('links')) await linksPhase();
+  if (runs('ingest')) await ingestPhase();
+  if (runs('analytics')) await analyticsPhase();
 } finally {
   await cleanUp();
 }
@@ -104,6 +114,8 @@ function checks(r: BenchResults): Check[] {
   if (r.phases.includes('embedded')) embeddedChecks(r, out, fail);
   if (r.phases.includes('postgres')) postgresChecks(r, out, fail);
   if (r.phases.includes('links')) linkChecks(r.links, out, fail);
+  if (r.phases.includes('ingest')) ingestChecks(r.ingest, out, fail);
+  if (r.phases.includes('analytics')) analyticsChecks(r.analytics, out, fail);
   return out;
 }
 
@@ -129,6 +141,16 @@ function embeddedChecks(r: BenchResults, out: Check[], fail: Fail): void {
     const c = red.clicks;
     out.push({ name: 'Clicks counted by Curt vs redirects received', value: `${c.counted.toLocaleString('en-US')} vs ${c.redirectsReceived.toLocaleString('en-US')} (+${c.counted - c.redirectsReceived})`,
       budget: `counted - received in 0..${c.maxInFlightAtStop}`, pass: c.ok });
+  }
+  if (red.rawClicks) {
+    const raw = red.rawClicks;
+    const received = red.clicks?.redirectsReceived ?? 0;
+    out.push(raw.error !== undefined
+      ? { name: 'Raw click rows stored vs redirects received', value: `error: ${raw.error}`, budget: '', pass: false }
+      : raw.ok === null
+        ? { name: 'Raw click rows stored vs redirects received', value: '0 rows (click capture not wired in this build)', budget: '', pass: null }
+        : { name: 'Raw click rows stored vs redirects received', value: `${raw.stored.toLocaleString('en-US')} vs ${received.toLocaleString('en-US')} (${raw.stored >= received ? '+' : ''}${raw.stored - received})`,
+          budget: `stored - received in 0..${red.clicks?.maxInFlightAtStop ?? 0}`, pass: raw.ok });
   }
   if (r.coldStart.freshDataDirReadyMs !== undefined) {
     out.push({ name: 'First start, empty data dir (init + migrate)', value: `${Math.round(r.coldStart.freshDataDirReadyMs)} ms`, budget: '', pass: null });
@@ -257,4 +279,42 @@ async function linksPhase(): Promise<void> {
     log(`links phase failed: ${results.links.error}`);
   }
   log(`  links phase took ${((performance.now() - started) / 1000).toFixed(0)} s`);
+}
+
+/** SPEC §7 click ingest, in this process, on a scratch PostgreSQL database. */
+async function ingestPhase(): Promise<void> {
+  const pg = await pgProbe();
+  if (!pg.ok) {
+    results.ingest.skipped = pgUnreachable(pg.reason);
+    log(results.ingest.skipped);
+    return;
+  }
+  const s = SETTINGS.ingestPhase;
+  log(`click ingest into PostgreSQL ${pg.version}: ClickIngest (enricher + SqlClickStore), ${s.durationS} s per run with ${s.loops.join(', ')} loop(s)`);
+  results.ingest.version = pg.version;
+  try {
+    await benchIngest({ adminUrl: SETTINGS.postgresAdminUrl, log }, results.ingest);
+  } catch (error) {
+    results.ingest.error = message(error);
+    log(`ingest phase failed: ${results.ingest.error}`);
+  }
+}
+
+/** SPEC §7 analytics over 10 M clicks, seeded by `curt seed-clicks`, asked through the API of a Curt on PostgreSQL. */
+async function analyticsPhase(): Promise<void> {
+  const pg = await pgProbe();
+  if (!pg.ok) {
+    results.analytics.skipped = pgUnreachable(pg.reason);
+    log(results.analytics.skipped);
+    return;
+  }
+  results.analytics.version = pg.version;
+  const started = performance.now();
+  try {
+    await benchAnalytics({ logDir, dataDir: analyticsDataDir, apiKey, adminUrl: SETTINGS.postgresAdminUrl, log }, results.analytics);
+  } catch (error) {
+    results.analytics.error = message(error);
+    log(`analytics phase failed: ${results.analytics.error}`);
+  }
+  log(`  analytics phase took ${((performance.now() - started) / 1000).toFixed(0)} s`);
 }

@@ -4,6 +4,7 @@ import { DomainError } from '../core/errors.js';
 import { MigrationError } from '../adapters/db/migrator.js';
 import { apiKeysCommand } from './commands/api-keys.js';
 import { migrateCommand } from './commands/migrate.js';
+import { seedClicksCommand } from './commands/seed-clicks.js';
 import { serveCommand } from './commands/serve.js';
 import { usersCommand } from './commands/users.js';
 
@@ -24,6 +25,7 @@ export async function main(argv: string[]): Promise<void> {
   program.addCommand(migrateCommand(config));
   program.addCommand(usersCommand(config));
   program.addCommand(apiKeysCommand(config));
+  program.addCommand(seedClicksCommand(config));
   try {
     await program.parseAsync(argv);
   } catch (error) {

@@ -175,7 +175,7 @@ function parseUserAgent(raw: string): UaInfo {
 }
 
 /** Upper-case alpha-2 country of an IPv4/IPv6 address; null for private, reserved or invalid ones. */
-function lookupCountry(ip: string): string | null {
+export function lookupCountry(ip: string): string | null {
   const address = normalizeIp(ip);
   if (address === null) return null;
   // GeoLite2 has no private, loopback or link-local ranges, so those come back null.

@@ -24,3 +24,30 @@ export interface VisitorSalts {
 
 /** Told about every newly stored click (the live /events stream, webhooks). */
 export type ClickListener = (events: readonly ClickEvent[]) => void;
+
+/**
+ * Writes many click events at once into empty click storage: seeding a database with
+ * synthetic traffic. Same stored result as ClickStore.ingest, far fewer round trips.
+ */
+export interface ClickBulkLoader {
+  /**
+   * Runs `fill` inside one load of the clicks of [from, to) (epoch ms): all of it is stored,
+   * or none. Returns null without calling `fill` when click storage already holds clicks.
+   */
+  load(range: { from: number; to: number }, fill: (sink: ClickBulkSink) => Promise<void>): Promise<ClickBulkLoadReport | null>;
+}
+
+export interface ClickBulkSink {
+  /** Events in time order (hour by hour); each id once. */
+  write(events: readonly ClickEvent[]): Promise<void>;
+}
+
+export interface ClickBulkLoadReport {
+  clicks: number;
+  hourlyRows: number;
+  dailyRows: number;
+  /** Writing rows, then building the indexes dropped for the load, then VACUUM (ANALYZE), in ms. */
+  loadMs: number;
+  indexMs: number;
+  vacuumMs: number;
+}

@@ -1,0 +1,159 @@
+import { sql, type RawBuilder, type Transaction } from 'kysely';
+import type { ClickEvent } from '../../core/analytics/click.js';
+import { VisitorSketch } from '../../core/analytics/hll.js';
+import type { ClickBulkLoader, ClickBulkLoadReport, ClickBulkSink } from '../../core/analytics/ports.js';
+import { numberArray, textArray } from './array-literals.js';
+import { BulkRollups } from './click-bulk-rollups.js';
+import { dropIndexes, insertRaw, insertRollups, type RollupTable } from './click-bulk-statements.sql.js';
+import { ClickPartitions } from './click-partitions.sql.js';
+import type { Db } from './database.js';
+import type { Database } from './schema.js';
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+/** Rows per INSERT: enough to amortise a round trip, few enough to keep Node's synchronous stretches short. */
+const CHUNK = 10_000;
+/** Events aggregated between two yields to the event loop (see ClickSeeder). */
+const YIELD_EVERY = 2000;
+const yieldToIo = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+type Tx = Transaction<Database>;
+
+/**
+ * Bulk load of click events into empty click tables (`curt seed-clicks`), with the same rows
+ * SqlClickStore.ingest would write: raw rows; hourly rollups per link and per workspace and
+ * daily ones per workspace (BulkRollups: SqlClickStore's grouping); links.clicks.
+ *
+ * Why not ingest: at 10 M clicks the rollups hold ~45 M rows, and index maintenance dominates
+ * writing them (measured on the benchmark VM: 452k rollup rows took 4.0-5.6 s to insert with
+ * the primary key in place, 0.6 s without it plus 1.7 s to build it afterwards). Grouping in
+ * SQL (INSERT … SELECT … GROUP BY) was tried too and cost PostgreSQL ~85 µs per click, far
+ * more than BulkRollups in Node. So, in ONE transaction holding ACCESS
+ * EXCLUSIVE locks on the three tables: the indexes are dropped, rows are written hour by hour
+ * with plain INSERTs (each rollup row exactly once, its sketch already canonical), and the
+ * indexes are built again from their own definitions before commit. A failure rolls
+ * everything back, indexes included. Only for empty tables: rows already there would need
+ * merging. Writers (a running server's ingest) wait for the commit meanwhile.
+ */
+export class SqlClickBulkLoader implements ClickBulkLoader {
+  constructor(private readonly db: Db) {}
+
+  async load(range: { from: number; to: number }, fill: (sink: ClickBulkSink) => Promise<void>): Promise<ClickBulkLoadReport | null> {
+    // Partitions first, outside the transaction: creating one needs a lock the load will hold.
+    const days: number[] = [];
+    for (let day = Math.floor(range.from / DAY_MS) * DAY_MS; day < range.to; day += DAY_MS) days.push(day);
+    await new ClickPartitions(this.db).ensureFor(days);
+    const started = performance.now();
+    const loaded = await this.db.transaction().execute(async (tx) => {
+      await sql`lock table clicks, click_rollups_hourly, click_rollups_daily in access exclusive mode`.execute(tx);
+      const any = await sql<{ any: boolean }>`select exists (select 1 from clicks) or exists (select 1 from click_rollups_hourly)
+        or exists (select 1 from click_rollups_daily) as any`.execute(tx);
+      if (any.rows[0]!.any) return null;
+      await sql`set local maintenance_work_mem = '256MB'`.execute(tx);
+      const indexes = await dropIndexes(tx);
+      const sink = new BulkSink(tx);
+      try {
+        await fill(sink);
+        await sink.finish();
+      } catch (error) {
+        await sink.settle(); // nothing queued may run after the rollback, outside the transaction
+        throw error;
+      }
+      const written = performance.now();
+      for (const index of indexes) await sql.raw(index.create).execute(tx);
+      return { sink, loadMs: written - started, indexMs: performance.now() - written };
+    });
+    if (!loaded) return null;
+    const vacuumStarted = performance.now();
+    // As autovacuum would leave them: statistics for the planner, hint bits and visibility map set.
+    await sql`vacuum (analyze) clicks, click_rollups_hourly, click_rollups_daily, links`.execute(this.db);
+    const { sink, loadMs, indexMs } = loaded;
+    return { clicks: sink.clicks, hourlyRows: sink.hourlyRows, dailyRows: sink.dailyRows, loadMs, indexMs, vacuumMs: performance.now() - vacuumStarted };
+  }
+}
+
+/**
+ * Receives events hour by hour: raw rows go straight in; an hour's rollup rows are written
+ * when the next hour starts, a day's when the next day starts; links.clicks at the end.
+ * Statements are queued, not awaited one by one: while the database writes one batch, Node
+ * aggregates and serialises the next (two processes, two cores). write() waits only for the
+ * previous batch's statements, which bounds the memory held.
+ */
+class BulkSink implements ClickBulkSink {
+  clicks = 0;
+  hourlyRows = 0;
+  dailyRows = 0;
+  private hour = -Infinity;
+  private day = -Infinity;
+  private readonly hourly = new BulkRollups();
+  private readonly daily = new BulkRollups();
+  private readonly perLink = new Map<string, number>();
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(private readonly tx: Tx) {}
+
+  async write(events: readonly ClickEvent[]): Promise<void> {
+    const previous = this.queue;
+    for (let i = 0; i < events.length; i += CHUNK) await this.enqueue(insertRaw(events.slice(i, i + CHUNK)));
+    for (let i = 0; i < events.length; i++) {
+      // Lets the event loop start the next queued statement as soon as the database is free.
+      if (i % YIELD_EVERY === YIELD_EVERY - 1) await yieldToIo();
+      const e = events[i]!;
+      const ms = e.at.getTime();
+      const hour = ms - (ms % HOUR_MS);
+      if (hour !== this.hour) {
+        if (hour < this.hour) throw new Error('bulk load needs the clicks in time order (hour by hour)');
+        await this.flush('click_rollups_hourly', this.hourly);
+        this.hour = hour;
+        const day = ms - (ms % DAY_MS);
+        if (day !== this.day) {
+          await this.flush('click_rollups_daily', this.daily);
+          this.day = day;
+        }
+      }
+      // The rows SqlClickStore's aggregate() adds for a click: hourly for the workspace and the link, daily for the workspace.
+      const register = VisitorSketch.register(e.visitorId);
+      this.hourly.add(e, '', hour, register);
+      this.hourly.add(e, e.linkId, hour, register);
+      this.daily.add(e, '', this.day, register);
+      this.perLink.set(e.linkId, (this.perLink.get(e.linkId) ?? 0) + 1);
+    }
+    this.clicks += events.length;
+    await previous;
+  }
+
+  async finish(): Promise<void> {
+    await this.flush('click_rollups_hourly', this.hourly);
+    await this.flush('click_rollups_daily', this.daily);
+    const ids = [...this.perLink.keys()].sort();
+    for (let i = 0; i < ids.length; i += CHUNK) {
+      const chunk = ids.slice(i, i + CHUNK);
+      await this.enqueue(sql`update links set clicks = links.clicks + c.n
+        from unnest(${textArray(chunk)}::text[], ${numberArray(chunk.map((id) => this.perLink.get(id)!))}::bigint[]) as c(id, n)
+        where links.id = c.id`);
+    }
+    await this.queue;
+  }
+
+  /** Resolves once no statement is running or waiting (whether they succeeded or not). */
+  async settle(): Promise<void> {
+    await this.queue.catch(() => {});
+  }
+
+  /**
+   * Runs after everything queued before; a failure fails every later write (and the load).
+   * Then yields to the event loop, so that a statement finishing meanwhile is followed at once.
+   */
+  private async enqueue(statement: RawBuilder<unknown>): Promise<void> {
+    this.queue = this.queue.then(() => statement.execute(this.tx).then(() => {}));
+    this.queue.catch(() => {}); // observed here; the load sees the error at the next await
+    await yieldToIo();
+  }
+
+  private async flush(table: RollupTable, rollups: BulkRollups): Promise<void> {
+    const rows = rollups.take();
+    if (table === 'click_rollups_hourly') this.hourlyRows += rows.length;
+    else this.dailyRows += rows.length;
+    for (let i = 0; i < rows.length; i += CHUNK) await this.enqueue(insertRollups(table, rows.slice(i, i + CHUNK)));
+  }
+}
