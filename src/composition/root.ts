@@ -22,6 +22,7 @@ import { RedirectResolver } from '../core/redirect/redirect-resolver.js';
 import { Argon2Hasher } from '../adapters/crypto/argon2-hasher.js';
 import { DefaultClickEnricher } from '../adapters/clicks/click-enricher.js';
 import { ClickPartitions } from '../adapters/db/click-partitions.sql.js';
+import { LinkRollups } from '../adapters/db/link-rollups.sql.js';
 import { SqlClickStore } from '../adapters/db/click-store.sql.js';
 import { SqlVisitorSalts } from '../adapters/db/visitor-salts.sql.js';
 import { ClickBuffer } from '../core/analytics/click-buffer.js';
@@ -115,6 +116,8 @@ export interface CurtOptions {
   clickFlushMs?: number;
   /** How often expired sessions and idempotency records are deleted (default hourly). */
   housekeepingMs?: number;
+  /** How often closed hours get their per-link dimension rollups (default every minute). */
+  linkRollupMs?: number;
   /** Rows per query of GET /clicks (tests use tiny pages). */
   clickExportPageSize?: number;
   /** GET /events tuning (tests shorten the heartbeat). */
@@ -222,6 +225,15 @@ export async function createCurt(config: Config, options: CurtOptions = {}): Pro
     }
   }, options.housekeepingMs ?? 3_600_000);
   housekeepingTimer.unref();
+  const linkRollups = new LinkRollups(handle.db);
+  let rolling = false;
+  const linkRollupTimer = role === 'all' || role === 'worker' ? setInterval(() => {
+    if (rolling) return;
+    rolling = true;
+    linkRollups.run().catch((error: unknown) => app.log.warn({ err: error }, 'per-link rollups failed; retried next time'))
+      .finally(() => { rolling = false; });
+  }, options.linkRollupMs ?? 60_000) : null;
+  linkRollupTimer?.unref();
 
   let closing: Promise<void> | null = null;
   return {
@@ -229,6 +241,7 @@ export async function createCurt(config: Config, options: CurtOptions = {}): Pro
     close: () => {
       closing ??= (async () => {
         clearInterval(housekeepingTimer);
+        if (linkRollupTimer) clearInterval(linkRollupTimer);
         await app.close();
         await clicks.close().catch((error: unknown) => {
           app.log.error({ err: error, lost: clicks.stats().buffered }, 'clicks could not be stored before shutdown');

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { LinkRollups } from '../../src/adapters/db/link-rollups.sql.js';
 import { engines } from '../support/engines.js';
 import { bearer, createTenant, startCurt, type Tenant, type TestCurt } from '../support/harness.js';
 
@@ -105,6 +106,14 @@ for (const engine of engines) {
       assert.equal((await analytics('groupBy=time&interval=hour&bots=include')).total.clicks, humans + bots);
       const countries = await analytics('groupBy=country');
       assert.deepEqual(countries.data.map((d) => [d.key, d.clicks]), [['GB', humans]]);
+
+      // Per-link breakdowns read raw clicks until the hour is rolled, then the rolled rows: same answers.
+      const before = await Promise.all(['groupBy=country&metric=visitors', 'groupBy=browser&bots=include', 'groupBy=device&bots=only'].map(analytics));
+      const hour = Math.floor(Date.now() / 3_600_000) * 3_600_000;
+      assert.equal(await new LinkRollups(t.handle.db).roll(a.workspaceId, hour), true);
+      const after = await Promise.all(['groupBy=country&metric=visitors', 'groupBy=browser&bots=include', 'groupBy=device&bots=only'].map(analytics));
+      assert.deepEqual(after, before);
+      assert.equal(before[0]!.data[0]!.visitors, 5);
     });
 
     it('enforces maxClicks from the counter, including clicks not yet stored', async () => {

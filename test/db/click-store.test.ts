@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { ClickPartitions } from '../../src/adapters/db/click-partitions.sql.js';
 import { SqlClickStore } from '../../src/adapters/db/click-store.sql.js';
+import { LinkRollups } from '../../src/adapters/db/link-rollups.sql.js';
 import type { DatabaseHandle, Db } from '../../src/adapters/db/database.js';
 import { SqlLinkRepository } from '../../src/adapters/db/repositories/link-repository.sql.js';
 import { SqlVisitorSalts } from '../../src/adapters/db/visitor-salts.sql.js';
@@ -69,6 +70,11 @@ for (const engine of engines) {
 
       const link = await db.selectFrom('links').select('clicks').where('id', '=', linkId).executeTakeFirstOrThrow();
       assert.equal(link.clicks, 5);
+      assert.equal((await rollup('click_rollups_hourly', linkId, 'country', 'US')).rows, 0, 'per-link dimension rows wait for the pass');
+      const hour = Math.floor(now / HOUR) * HOUR;
+      assert.equal(await new LinkRollups(db).run(now), 0, 'the hour is not closed yet');
+      assert.equal(await new LinkRollups(db).roll(workspaceId, hour), true);
+      assert.equal(await new LinkRollups(db).roll(workspaceId, hour), false, 'already rolled, not stale');
       const raw = await db.selectFrom('clicks').select(({ fn }) => fn.countAll<number>().as('n')).where('link_id', '=', linkId).executeTakeFirstOrThrow();
       assert.equal(Number(raw.n), 5);
       assert.deepEqual(await rollup('click_rollups_hourly', linkId, '', ''), { clicks: 4, visitors: 4, rows: 1 });
@@ -78,6 +84,24 @@ for (const engine of engines) {
       assert.equal((await rollup('click_rollups_hourly', linkId, 'referrerHost', 'news.example')).clicks, 1);
       assert.equal((await rollup('click_rollups_hourly', linkId, 'device', 'bot', true)).clicks, 1);
       assert.ok((await rollup('click_rollups_daily', '', 'country', 'US')).clicks >= 2, 'workspace level, daily');
+    });
+
+    it('a late click makes a rolled hour stale; the next pass rebuilds its per-link rows from raw clicks', async () => {
+      const linkId = await newLink();
+      const hour = (Math.floor(Date.now() / HOUR) - 3) * HOUR;
+      const visitor = randomBytes(16).toString('hex');
+      await store.ingest([click(workspaceId, linkId, hour + 10, { country: 'FR', visitorId: visitor }), click(workspaceId, linkId, hour + 20, { country: 'FR', visitorId: visitor })]);
+      const pass = new LinkRollups(db);
+      assert.ok((await pass.run()) >= 1);
+      assert.deepEqual(await rollup('click_rollups_hourly', linkId, 'country', 'FR'), { clicks: 2, visitors: 1, rows: 1 });
+      const state = () => sql<{ stale: boolean }>`select stale from click_link_rollups where workspace_id = ${workspaceId} and bucket = ${new Date(hour).toISOString()}::timestamptz`.execute(db);
+      assert.equal((await state()).rows[0]!.stale, false);
+      await store.ingest([click(workspaceId, linkId, hour + 30, { country: 'FR' }), click(workspaceId, linkId, hour + 40, { country: 'IT' })]);
+      assert.equal((await state()).rows[0]!.stale, true, 'the late clicks made it stale');
+      assert.ok((await pass.run()) >= 1);
+      assert.deepEqual(await rollup('click_rollups_hourly', linkId, 'country', 'FR'), { clicks: 3, visitors: 2, rows: 1 });
+      assert.equal((await rollup('click_rollups_hourly', linkId, 'country', 'IT')).clicks, 1);
+      assert.equal((await rollup('click_rollups_hourly', linkId, 'browser', 'Firefox')).clicks, 4, 'every dimension');
     });
 
     it('puts clicks in the hour and UTC day they happened, and creates day partitions on the way', async () => {

@@ -1,6 +1,8 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { AnalyticsScope } from '../../core/analytics/analytics-query.js';
 import { HLL_FORMAT_SPARSE } from '../../core/analytics/hll.js';
+import type { Dimension } from '../../core/analytics/dimensions.js';
+import { DIMENSION_COLUMNS, registerOf, sketchAggregate } from './raw-rollup-sql.js';
 import type { RollupCover } from './rollup-cover.js';
 
 /** SQL fragments shared by the analytics reads (same SQL on PGlite and PostgreSQL). */
@@ -66,6 +68,11 @@ export function rollupRows(scope: AnalyticsScope, level: RollupLevel, cover: Rol
   else conditions.push(sql`r.link_id = any(array(${linksWithRollups(scope.workspaceId)}))`);
   conditions.push(sql`r.dimension = ${dimension}`, ...botCondition(scope, sql`r.bot`));
   if (keys !== undefined && !linkKeys) conditions.push(sql`r.value = any(${keys}::text[])`);
+  // Per-link dimension rows exist only for hours LinkRollups has rolled; the others come from raw clicks.
+  const perLinkDimension = level === 'link' && dimension !== '';
+  if (perLinkDimension) {
+    conditions.push(sql`exists (select 1 from click_link_rollups s where s.workspace_id = r.workspace_id and s.bucket = r.bucket and not s.stale)`);
+  }
   const where = sql.join(conditions, sql` and `);
   const parts: RawBuilder<unknown>[] = [];
   for (const [table, ranges] of [['click_rollups_daily', cover.daily], ['click_rollups_hourly', cover.hourly]] as const) {
@@ -75,6 +82,7 @@ export function rollupRows(scope: AnalyticsScope, level: RollupLevel, cover: Rol
       join ${sql.table(table)} r on r.bucket >= t.f and r.bucket < t.e
       where ${where}`);
   }
+  if (perLinkDimension && cover.hourly.length > 0) parts.push(unrolledLinkRows(scope, cover, dimension as Dimension, keys));
   if (parts.length === 0) throw new Error('an empty cover has no rows');
   return sql<RollupRow>`(${sql.join(parts, sql` union all `)}) as r`;
 }
@@ -92,6 +100,30 @@ export function mergedSketches<K>(key: RawBuilder<K>, rows: RawBuilder<RollupRow
     from g where get_byte(visitors, 0) = ${sparse} group by key
     union all
     select key, clicks, visitors from g where get_byte(visitors, 0) <> ${sparse}`;
+}
+
+/**
+ * Per-link rows of one dimension for the hours in the cover not rolled yet (click_link_rollups
+ * stale), aggregated from raw clicks into the rollup rows' shape: usually the current hour or
+ * two, read through the stale hours first so rolled hours' raw clicks are never scanned.
+ */
+function unrolledLinkRows(scope: AnalyticsScope, cover: RollupCover, dimension: Dimension, keys?: readonly string[]): RawBuilder<unknown> {
+  const value = sql`coalesce(c.${sql.ref(DIMENSION_COLUMNS[dimension])}, '')`;
+  const conditions = [sql`s.workspace_id = ${scope.workspaceId}`, sql`s.stale`];
+  if (scope.links) conditions.push(sql`c.link_id in (${matchingLinks(scope)})`);
+  conditions.push(...botCondition(scope, sql`c.bot`));
+  if (keys !== undefined) conditions.push(sql`${value} = any(${keys}::text[])`);
+  const { index, rank } = registerOf(sql`c.visitor_id`);
+  return sql`select g.bucket, g.link_id, g.value, sum(g.n) as clicks, ${sketchAggregate(sql`g.idx`, sql`g.rnk`)} as visitors
+    from (
+      select s.bucket, c.link_id, ${value} as value, ${index} as idx, max(${rank}) as rnk, count(*) as n
+      from unnest(${isoArray(cover.hourly.map((x) => x.from))}::timestamptz[], ${isoArray(cover.hourly.map((x) => x.to))}::timestamptz[]) as t(f, e)
+      join click_link_rollups s on s.bucket >= t.f and s.bucket < t.e
+      join clicks c on c.workspace_id = s.workspace_id and c.at >= s.bucket and c.at < s.bucket + interval '1 hour'
+      where ${sql.join(conditions, sql` and `)}
+      group by 1, 2, 3, 4
+    ) g
+    group by g.bucket, g.link_id, g.value`;
 }
 
 /** Raw clicks of the scope in [from, to) (alias c): only minute buckets and non-whole-hour zones read them. */

@@ -84,6 +84,8 @@ class BulkSink implements ClickBulkSink {
   hourlyRows = 0;
   dailyRows = 0;
   private hour = -Infinity;
+  /** Workspace-hours written: their per-link dimension rows are complete (see 0003). */
+  private readonly rolledHours = new Map<string, { workspaceId: string; hour: number }>();
   private day = -Infinity;
   private readonly hourly = new BulkRollups();
   private readonly daily = new BulkRollups();
@@ -117,6 +119,7 @@ class BulkSink implements ClickBulkSink {
       this.hourly.add(e, e.linkId, hour, register);
       this.daily.add(e, '', this.day, register);
       this.perLink.set(e.linkId, (this.perLink.get(e.linkId) ?? 0) + 1);
+      this.rolledHours.set(`${e.workspaceId}\u0000${hour}`, { workspaceId: e.workspaceId, hour });
     }
     this.clicks += events.length;
     await previous;
@@ -125,6 +128,15 @@ class BulkSink implements ClickBulkSink {
   async finish(): Promise<void> {
     await this.flush('click_rollups_hourly', this.hourly);
     await this.flush('click_rollups_daily', this.daily);
+    // The load writes per-link dimension rows itself (as ingest once did): those hours are rolled.
+    const hours = [...this.rolledHours.values()];
+    for (let i = 0; i < hours.length; i += CHUNK) {
+      const chunk = hours.slice(i, i + CHUNK);
+      await this.enqueue(sql`insert into click_link_rollups (workspace_id, bucket, stale, rolled_at)
+        select w, 'epoch'::timestamptz + b * interval '1 millisecond', false, now()
+        from unnest(${textArray(chunk.map((h) => h.workspaceId))}::text[], ${numberArray(chunk.map((h) => h.hour))}::bigint[]) as t(w, b)
+        on conflict (workspace_id, bucket) do update set stale = false, rolled_at = now()`);
+    }
     const ids = [...this.perLink.keys()].sort();
     for (let i = 0; i < ids.length; i += CHUNK) {
       const chunk = ids.slice(i, i + CHUNK);

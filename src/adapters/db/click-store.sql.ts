@@ -32,7 +32,8 @@ type RollupTable = 'click_rollups_hourly' | 'click_rollups_daily';
  *  2. rollups of the new events, aggregated in memory first: counts are added in SQL, and
  *     visitor sketches are appended in SQL without being read (see hll.ts), except rows
  *     that grew past COMPACT_BYTES, which are read, merged and rewritten;
- *  3. links.clicks, the per-link counter that maxClicks is enforced from.
+ *  3. the hours written are marked for LinkRollups (per-link dimension rows);
+ *  4. links.clicks, the per-link counter that maxClicks is enforced from.
  * Rows are written in key order so concurrent ingest processes cannot deadlock.
  */
 export class SqlClickStore implements ClickStore {
@@ -52,6 +53,7 @@ export class SqlClickStore implements ClickStore {
       const { hourly, daily } = aggregate(stored);
       await upsertRollups(tx, 'click_rollups_hourly', hourly);
       await upsertRollups(tx, 'click_rollups_daily', daily);
+      await markHoursToRoll(tx, stored);
       await addLinkClicks(tx, stored);
       return stored;
     });
@@ -80,9 +82,9 @@ async function insertRaw(tx: Transaction<Database>, events: ClickEvent[]): Promi
 }
 
 /**
- * Rollup rows touched by the batch. Hourly: workspace and link level, totals and every
- * dimension. Daily: workspace level only (long-range breakdowns across all links read it);
- * a link's breakdown reads its hourly rows, which stay few for one link.
+ * Rollup rows touched by the batch. Hourly: workspace level, totals and every dimension, and
+ * per-link totals. Daily: workspace level (long-range breakdowns across all links read it).
+ * Per-link dimension rows are built later, per closed hour, by LinkRollups.
  */
 function aggregate(events: readonly ClickEvent[]): { hourly: RollupRow[]; daily: RollupRow[] } {
   const hourly = new Rollups();
@@ -92,7 +94,8 @@ function aggregate(events: readonly ClickEvent[]): { hourly: RollupRow[]; daily:
     const ms = e.at.getTime();
     const hour = ms - (ms % HOUR_MS);
     hourly.add(e, '', hour, register, true);
-    hourly.add(e, e.linkId, hour, register, true);
+    // Per-link dimension rows come from LinkRollups once the hour is closed (see 0003).
+    hourly.add(e, e.linkId, hour, register, false);
     daily.add(e, '', ms - (ms % DAY_MS), register, true);
   }
   return { hourly: hourly.rows(), daily: daily.rows() };
@@ -201,6 +204,24 @@ async function compact(tx: Transaction<Database>, table: RollupTable,
     join unnest(${canonical.map((c) => c.n)}::bigint[], ${canonical.map((c) => c.visitors)}::text[]) as c(n, x) on c.n = t.n
     where r.workspace_id = t.w and r.link_id = t.l and r.dimension = t.d
       and r.bucket = 'epoch'::timestamptz + t.b * interval '1 millisecond' and r.bot = t.bo and r.value = t.v`.execute(tx);
+}
+
+/**
+ * The hours this batch wrote to need their per-link dimension rows (re)built: a late click in
+ * an hour already rolled makes it stale again. Same transaction, so the pass never misses one.
+ */
+async function markHoursToRoll(tx: Transaction<Database>, events: readonly ClickEvent[]): Promise<void> {
+  const hours = new Map<string, { workspaceId: string; hour: number }>();
+  for (const e of events) {
+    const ms = e.at.getTime();
+    const hour = ms - (ms % HOUR_MS);
+    hours.set(`${e.workspaceId}\u0000${hour}`, { workspaceId: e.workspaceId, hour });
+  }
+  const keys = [...hours.keys()].sort().map((k) => hours.get(k)!);
+  await sql`insert into click_link_rollups (workspace_id, bucket, stale)
+    select w, 'epoch'::timestamptz + b * interval '1 millisecond', true
+    from unnest(${keys.map((k) => k.workspaceId)}::text[], ${keys.map((k) => k.hour)}::bigint[]) as t(w, b)
+    on conflict (workspace_id, bucket) do update set stale = true where not click_link_rollups.stale`.execute(tx);
 }
 
 async function addLinkClicks(tx: Transaction<Database>, events: readonly ClickEvent[]): Promise<void> {
