@@ -3,7 +3,8 @@ import type { ClickEvent } from '../../core/analytics/click.js';
 import { VisitorSketch } from '../../core/analytics/hll.js';
 import type { ClickBulkLoader, ClickBulkLoadReport, ClickBulkSink } from '../../core/analytics/ports.js';
 import { numberArray, textArray } from './array-literals.js';
-import { BulkRollups } from './click-bulk-rollups.js';
+import { newBulkRollups, type BulkRollupRow } from './click-bulk-rollups.js';
+import type { RollupGroups } from './rollup-groups.js';
 import { dropIndexes, insertRaw, insertRollups, type RollupTable } from './click-bulk-statements.sql.js';
 import { ClickPartitions } from './click-partitions.sql.js';
 import type { Db } from './database.js';
@@ -22,13 +23,13 @@ type Tx = Transaction<Database>;
 /**
  * Bulk load of click events into empty click tables (`curt seed-clicks`), with the same rows
  * SqlClickStore.ingest would write: raw rows; hourly rollups per link and per workspace and
- * daily ones per workspace (BulkRollups: SqlClickStore's grouping); links.clicks.
+ * daily ones per workspace (RollupGroups, SqlClickStore's grouping); links.clicks.
  *
  * Why not ingest: at 10 M clicks the rollups hold ~45 M rows, and index maintenance dominates
  * writing them (measured on the benchmark VM: 452k rollup rows took 4.0-5.6 s to insert with
  * the primary key in place, 0.6 s without it plus 1.7 s to build it afterwards). Grouping in
  * SQL (INSERT … SELECT … GROUP BY) was tried too and cost PostgreSQL ~85 µs per click, far
- * more than BulkRollups in Node. So, in ONE transaction holding ACCESS
+ * more than the grouping in Node. So, in ONE transaction holding ACCESS
  * EXCLUSIVE locks on the three tables: the indexes are dropped, rows are written hour by hour
  * with plain INSERTs (each rollup row exactly once, its sketch already canonical), and the
  * indexes are built again from their own definitions before commit. A failure rolls
@@ -87,8 +88,8 @@ class BulkSink implements ClickBulkSink {
   /** Workspace-hours written: their per-link dimension rows are complete (see 0003). */
   private readonly rolledHours = new Map<string, { workspaceId: string; hour: number }>();
   private day = -Infinity;
-  private readonly hourly = new BulkRollups();
-  private readonly daily = new BulkRollups();
+  private readonly hourly = newBulkRollups();
+  private readonly daily = newBulkRollups();
   private readonly perLink = new Map<string, number>();
   private queue: Promise<void> = Promise.resolve();
 
@@ -113,7 +114,7 @@ class BulkSink implements ClickBulkSink {
           this.day = day;
         }
       }
-      // The rows SqlClickStore's aggregate() adds for a click: hourly for the workspace and the link, daily for the workspace.
+      // Ingest's rows plus the per-link dimension rows LinkRollups would build: those hours are marked rolled in finish().
       const register = VisitorSketch.register(e.visitorId);
       this.hourly.add(e, '', hour, register);
       this.hourly.add(e, e.linkId, hour, register);
@@ -162,7 +163,7 @@ class BulkSink implements ClickBulkSink {
     await yieldToIo();
   }
 
-  private async flush(table: RollupTable, rollups: BulkRollups): Promise<void> {
+  private async flush(table: RollupTable, rollups: RollupGroups<BulkRollupRow>): Promise<void> {
     const rows = rollups.take();
     if (table === 'click_rollups_hourly') this.hourlyRows += rows.length;
     else this.dailyRows += rows.length;

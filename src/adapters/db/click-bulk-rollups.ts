@@ -1,16 +1,8 @@
-import type { ClickEvent } from '../../core/analytics/click.js';
-import { DIMENSIONS } from '../../core/analytics/dimensions.js';
+import { RollupGroups, type RollupKey } from './rollup-groups.js';
 import { HLL_FORMAT_SPARSE, HLL_REGISTERS, VisitorSketch } from '../../core/analytics/hll.js';
 
 /** One rollup row of the bulk load: its key, clicks, and its visitors' packed registers (index << 8 | rank), repeats included. */
-export interface BulkRollupRow {
-  workspaceId: string;
-  linkId: string;
-  dimension: string;
-  bucket: number;
-  bot: boolean;
-  value: string;
-  clicks: number;
+export interface BulkRollupRow extends RollupKey {
   registers: number[];
 }
 
@@ -18,49 +10,15 @@ export interface BulkRollupRow {
 const SPARSE_MAX = Math.floor(HLL_REGISTERS / 3);
 
 /**
- * The rows of SqlClickStore's Rollups (same keys, same grouping), built for a one-time load:
- * a row collects plain register numbers instead of a VisitorSketch (a Map per row: most rows
- * see one or two clicks, and at ~5 rows per click the Maps were the load's largest cost in
- * Node), and the canonical sketch bytes are written once, when the row is flushed.
+ * SqlClickStore's grouping for a one-time load: a row collects plain register numbers instead
+ * of a VisitorSketch (a Map per row: most rows see one or two clicks, and at ~5 rows per click
+ * the Maps were the load's largest cost in Node); the canonical sketch bytes are written once,
+ * when the row is flushed (sketchBytes).
  */
-export class BulkRollups {
-  private groups = new Map<string, { total: BulkRollupRow; byDimension: Map<string, BulkRollupRow>[] }>();
-
-  add(e: ClickEvent, linkId: string, bucket: number, register: number): void {
-    const key = `${e.workspaceId}\u0000${linkId}\u0000${bucket}\u0000${e.bot ? 1 : 0}`;
-    let group = this.groups.get(key);
-    if (!group) {
-      group = { total: row(e, linkId, '', bucket, ''), byDimension: DIMENSIONS.map(() => new Map()) };
-      this.groups.set(key, group);
-    }
-    group.total.clicks++;
-    group.total.registers.push(register);
-    for (let i = 0; i < DIMENSIONS.length; i++) {
-      const dimension = DIMENSIONS[i]!;
-      const value = e[dimension] ?? '';
-      const rows = group.byDimension[i]!;
-      let r = rows.get(value);
-      if (!r) rows.set(value, (r = row(e, linkId, dimension, bucket, value)));
-      r.clicks++;
-      r.registers.push(register);
-    }
-  }
-
-  /** Every row so far, and a fresh start. */
-  take(): BulkRollupRow[] {
-    const out: BulkRollupRow[] = [];
-    for (const group of this.groups.values()) {
-      out.push(group.total);
-      for (const rows of group.byDimension) for (const r of rows.values()) out.push(r);
-    }
-    this.groups = new Map();
-    return out;
-  }
-}
-
-function row(e: ClickEvent, linkId: string, dimension: string, bucket: number, value: string): BulkRollupRow {
-  return { workspaceId: e.workspaceId, linkId, dimension, bucket, bot: e.bot, value, clicks: 0, registers: [] };
-}
+export const newBulkRollups = () => new RollupGroups<BulkRollupRow>((key) => ({ ...key, registers: [] }), (row, register) => {
+  row.clicks++;
+  row.registers.push(register);
+});
 
 /**
  * The rows' sketches in canonical form (VisitorSketch.toBytes: sparse, ascending by index, one

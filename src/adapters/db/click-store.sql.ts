@@ -1,11 +1,11 @@
 import { sql, type Transaction } from 'kysely';
 import type { ClickEvent } from '../../core/analytics/click.js';
-import { DIMENSIONS } from '../../core/analytics/dimensions.js';
 import { HLL_FORMAT_SPARSE, VisitorSketch } from '../../core/analytics/hll.js';
 import type { ClickStore } from '../../core/analytics/ports.js';
 import type { Database } from './schema.js';
 import type { Db } from './database.js';
 import { ClickPartitions } from './click-partitions.sql.js';
+import { RollupGroups, type RollupKey } from './rollup-groups.js';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
@@ -13,14 +13,7 @@ const DAY_MS = 86_400_000;
 const COMPACT_BYTES = 8192;
 
 /** One rollup row's key and what a batch adds to it. */
-interface RollupRow {
-  workspaceId: string;
-  linkId: string;
-  dimension: string;
-  bucket: number;
-  bot: boolean;
-  value: string;
-  clicks: number;
+interface RollupRow extends RollupKey {
   visitors: VisitorSketch;
 }
 
@@ -87,8 +80,8 @@ async function insertRaw(tx: Transaction<Database>, events: ClickEvent[]): Promi
  * Per-link dimension rows are built later, per closed hour, by LinkRollups.
  */
 function aggregate(events: readonly ClickEvent[]): { hourly: RollupRow[]; daily: RollupRow[] } {
-  const hourly = new Rollups();
-  const daily = new Rollups();
+  const hourly = newRollups();
+  const daily = newRollups();
   for (const e of events) {
     const register = VisitorSketch.register(e.visitorId);
     const ms = e.at.getTime();
@@ -98,57 +91,15 @@ function aggregate(events: readonly ClickEvent[]): { hourly: RollupRow[]; daily:
     hourly.add(e, e.linkId, hour, register, false);
     daily.add(e, '', ms - (ms % DAY_MS), register, true);
   }
-  return { hourly: hourly.rows(), daily: daily.rows() };
+  // In primary-key order, so that concurrent ingest transactions lock rows in the same order.
+  return { hourly: hourly.take().sort(byKey), daily: daily.take().sort(byKey) };
 }
 
-/**
- * Rows grouped by (workspace, link, bucket, bot), then by dimension and value: one string key
- * is built per click and group instead of one per rollup row (this runs ~30 times per click).
- */
-class Rollups {
-  private readonly groups = new Map<string, { total: RollupRow; byDimension: Map<string, RollupRow>[] }>();
-
-  add(e: ClickEvent, linkId: string, bucket: number, register: number, dimensions: boolean): void {
-    const key = `${e.workspaceId}\u0000${linkId}\u0000${bucket}\u0000${e.bot ? 1 : 0}`;
-    let group = this.groups.get(key);
-    if (!group) {
-      group = { total: newRow(e, linkId, '', bucket, ''), byDimension: DIMENSIONS.map(() => new Map()) };
-      this.groups.set(key, group);
-    }
-    count(group.total, register);
-    if (!dimensions) return;
-    for (let i = 0; i < DIMENSIONS.length; i++) {
-      const dimension = DIMENSIONS[i]!;
-      const value = e[dimension] ?? '';
-      const rows = group.byDimension[i]!;
-      let row = rows.get(value);
-      if (!row) {
-        row = newRow(e, linkId, dimension, bucket, value);
-        rows.set(value, row);
-      }
-      count(row, register);
-    }
-  }
-
-  /** In primary-key order, so that concurrent ingest transactions lock rows in the same order. */
-  rows(): RollupRow[] {
-    const out: RollupRow[] = [];
-    for (const group of this.groups.values()) {
-      out.push(group.total);
-      for (const rows of group.byDimension) for (const row of rows.values()) out.push(row);
-    }
-    return out.sort(byKey);
-  }
-}
-
-function newRow(e: ClickEvent, linkId: string, dimension: string, bucket: number, value: string): RollupRow {
-  return { workspaceId: e.workspaceId, linkId, dimension, bucket, bot: e.bot, value, clicks: 0, visitors: VisitorSketch.empty() };
-}
-
-function count(row: RollupRow, register: number): void {
+/** Ingest's rollup rows collect their visitors in a sketch. */
+const newRollups = () => new RollupGroups<RollupRow>((key) => ({ ...key, visitors: VisitorSketch.empty() }), (row, register) => {
   row.clicks++;
   row.visitors.addRegister(register);
-}
+});
 
 /** The table's key order (text columns compare byte-wise under COLLATE "C" where it matters; any fixed order avoids deadlocks). */
 function byKey(a: RollupRow, b: RollupRow): number {

@@ -1,17 +1,7 @@
 import type { Utm } from '../links/link.js';
 
-/**
- * What the redirect hot path captures of a visit: raw request facts only, no parsing.
- * Enrichment (UA, GeoIP, bot flag, visitor id) happens later, in batches, at ingest.
- * The client address lives only in memory (and, with Redis, in the stream) until then.
- */
-export interface CapturedClick {
-  /** Stable event id (UUID v7-like, time-ordered): ingest is idempotent on it. */
-  id: string;
-  /** Epoch milliseconds when the redirect was served. */
-  at: number;
-  workspaceId: string;
-  linkId: string;
+/** What a redirect's request says about the visit; the HTTP layer fills it in. */
+export interface Visit {
   /** '' is the instance's default domain. */
   domain: string;
   /** Client address as decided by CURT_TRUST_PROXY. */
@@ -21,6 +11,20 @@ export interface CapturedClick {
   acceptLanguage: string;
   /** The visit's own query string (without '?'); its utm_* win over the link's. */
   query: string;
+}
+
+/**
+ * What the redirect hot path captures of a visit: raw request facts only, no parsing.
+ * Enrichment (UA, GeoIP, bot flag, visitor id) happens later, in batches, at ingest.
+ * The client address lives only in memory (and, with Redis, in the stream) until then.
+ */
+export interface CapturedClick extends Visit {
+  /** Stable event id (UUID v7-like, time-ordered): ingest is idempotent on it. */
+  id: string;
+  /** Epoch milliseconds when the redirect was served. */
+  at: number;
+  workspaceId: string;
+  linkId: string;
   /** The link's configured UTM parameters (shared reference, never copied). */
   linkUtm: Utm;
 }

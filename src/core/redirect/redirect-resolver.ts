@@ -1,6 +1,7 @@
 import type { Link } from '../links/link.js';
 import { newClickId } from '../ids.js';
-import type { ClickRecorder, Visit } from './ports.js';
+import type { Visit } from '../analytics/click.js';
+import type { ClickRecorder } from './ports.js';
 import { toRedirectTarget, type RedirectTarget } from './redirect-target.js';
 
 /** The hot path's view of a cache: undefined is "not cached", null is "known missing". */
@@ -61,9 +62,6 @@ export class RedirectResolver {
   countClick(target: RedirectTarget, visit: Visit, onWritten?: () => void): void {
     target.clicks++;
     const at = Date.now();
-    this.clicks.capture({
-      id: newClickId(at), at, workspaceId: target.workspaceId, linkId: target.linkId, domain: visit.domain, ip: visit.ip,
-      userAgent: visit.userAgent, referer: visit.referer, acceptLanguage: visit.acceptLanguage, query: visit.query, linkUtm: target.utm,
-    }, onWritten);
+    this.clicks.capture({ ...visit, id: newClickId(at), at, workspaceId: target.workspaceId, linkId: target.linkId, linkUtm: target.utm }, onWritten);
   }
 }

@@ -4,7 +4,7 @@ import { RESERVED_SEGMENTS } from '../../core/links/slug.js';
 import { REDIRECT_CACHE_CONTROL, isExhausted, locationFor, redirectHeaders, type RedirectTarget } from '../../core/redirect/redirect-target.js';
 import { RedirectResolver } from '../../core/redirect/redirect-resolver.js';
 import type { HostTable } from '../../core/redirect/host-table.js';
-import type { Visit } from '../../core/redirect/ports.js';
+import type { Visit } from '../../core/analytics/click.js';
 import type { ClientAddress } from './client-address.js';
 import { problem } from '../problems.js';
 import { expiredPage, inspectPage, notFoundPage, passwordPage } from './pages.js';
