@@ -10,7 +10,7 @@ export const LOAD_ENTRY = fileURLToPath(new URL('./load-worker.js', import.meta.
 export const RESULTS_DIR = resolve(REPO_ROOT, '.bench');
 
 /** Parts of the run, in the order they run; BENCH_ONLY=<comma list> runs only those named. */
-export const PHASES = ['embedded', 'postgres', 'links', 'ingest', 'analytics'] as const;
+export const PHASES = ['embedded', 'scaleout', 'postgres', 'links', 'ingest', 'analytics', 'jobs', 'webhooks'] as const;
 export type Phase = (typeof PHASES)[number];
 
 function phasesFromEnv(): Phase[] {
@@ -33,7 +33,8 @@ function intFromEnv(name: string, fallback: number, min = 1): number {
 /** Defaults are the documented method; the BENCH_* variables exist for quick trial runs. */
 export const SETTINGS = {
   /**
-   * embedded: redirect throughput, then cold starts and idle RSS on its data dir; postgres: idle RSS on PostgreSQL;
+   * embedded: redirect throughput, then cold starts and idle RSS on its data dir; scaleout: redirect throughput of a
+   * --role redirect process on PostgreSQL + Redis, clicks ingested by a --role worker; postgres: idle RSS on PostgreSQL;
    * links: SPEC §7 link budgets at 1 M links; ingest: click ingest into PostgreSQL; analytics: queries over 10 M seeded clicks.
    */
   phases: phasesFromEnv(),
@@ -51,6 +52,8 @@ export const SETTINGS = {
   /** The whole run is aborted (children stopped, scratch databases dropped) after this. */
   overallTimeoutMs: 0, // set below, from the phases that run
   postgresAdminUrl: process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+  /** The scale-out phase's Redis (a key prefix of its own; nothing else is touched). */
+  redisUrl: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
   /** The links phase (SPEC §7 "link creation with 1 million links stored"), on PostgreSQL. */
   linksPhase: {
     /** Links seeded with SQL before anything is measured (at least 10,000, so every list page is full). */
@@ -91,16 +94,27 @@ export const SETTINGS = {
     kindTimeLimitMs: 30_000,
     requestTimeoutMs: 30_000,
   },
+  /** Jobs through the queue on PostgreSQL (bench/jobs-bench.ts): enqueue and process rates. */
+  jobsPhase: {
+    jobs: intFromEnv('BENCH_JOBS', 20_000, 100),
+    batch: 1000,
+    singles: 2000,
+    concurrency: [4, 16],
+  },
 };
 
 /** Upper bounds per phase, in ms: the whole run is aborted past their sum for the phases that run. */
 const PHASE_TIME_LIMITS: Record<Phase, number> = {
   embedded: 5 * 60_000,
+  // Load as in embedded, then up to 10 min for the niced worker to drain the stream.
+  scaleout: 15 * 60_000,
   postgres: 60_000,
   links: 4 * 60_000,
   ingest: 4 * 60_000,
   // Seeding 10 M clicks took ~15 min on the 2-CPU benchmark VM (BENCHMARKS.md, Session 3): 40 min leaves room for a busier machine.
   analytics: 5 * 60_000 + Math.ceil(SETTINGS.analyticsPhase.clicks / 10_000_000 * 40 * 60_000),
+  jobs: 5 * 60_000,
+  webhooks: 3 * 60_000,
 };
 SETTINGS.overallTimeoutMs = SETTINGS.phases.reduce((sum, phase) => sum + PHASE_TIME_LIMITS[phase], 0);
 

@@ -25,21 +25,28 @@ export interface CurtInstance {
 }
 
 /** The environment of a Curt child process: Curt's own settings come only from here, never from the caller's environment. */
-export function curtEnvironment(opts: { dataDir: string; apiKey?: string; databaseUrl?: string; origin?: string }): NodeJS.ProcessEnv {
+export function curtEnvironment(opts: { dataDir: string; apiKey?: string; databaseUrl?: string; origin?: string; extra?: Record<string, string> }): NodeJS.ProcessEnv {
   const inherited = Object.entries(process.env).filter(([name]) => !CONFIG_VARIABLE.test(name));
   const env: NodeJS.ProcessEnv = { ...Object.fromEntries(inherited), CURT_DATA_DIR: opts.dataDir, LOG_LEVEL: 'warn', HOST: '127.0.0.1' };
   if (opts.apiKey) env.CURT_INITIAL_API_KEY = opts.apiKey;
   if (opts.origin) env.CURT_BASE_URL = opts.origin;
   if (opts.databaseUrl) env.DATABASE_URL = opts.databaseUrl;
-  return env;
+  return { ...env, ...opts.extra };
 }
 
 /** Starts the real CLI, `node bin/curt.js serve --port N`, and waits for /readyz. */
-export async function startCurt(opts: { name: string; port: number; dataDir: string; apiKey: string; databaseUrl?: string; logDir: string; extraNodeArgs?: string[] }): Promise<CurtInstance> {
+export async function startCurt(opts: {
+  name: string; port: number; dataDir: string; apiKey: string; databaseUrl?: string; logDir: string; extraNodeArgs?: string[];
+  /** `serve --role`; default all. */
+  role?: 'all' | 'api' | 'redirect' | 'worker';
+  /** Public origin (CURT_BASE_URL) when it is not this process's own (several processes, one service). */
+  origin?: string;
+  env?: Record<string, string>;
+}): Promise<CurtInstance> {
   const origin = `http://127.0.0.1:${opts.port}`;
-  const env = curtEnvironment({ dataDir: opts.dataDir, apiKey: opts.apiKey, databaseUrl: opts.databaseUrl, origin });
+  const env = curtEnvironment({ dataDir: opts.dataDir, apiKey: opts.apiKey, databaseUrl: opts.databaseUrl, origin: opts.origin ?? origin, extra: opts.env });
   const since = performance.now();
-  const child = startChild(opts.name, [...(opts.extraNodeArgs ?? []), CURT_BIN, 'serve', '--port', String(opts.port)], { env, cwd: REPO_ROOT, logFile: join(opts.logDir, `${opts.name}.log`) });
+  const child = startChild(opts.name, [...(opts.extraNodeArgs ?? []), CURT_BIN, 'serve', '--port', String(opts.port), ...(opts.role ? ['--role', opts.role] : [])], { env, cwd: REPO_ROOT, logFile: join(opts.logDir, `${opts.name}.log`) });
   const readyMs = await waitForStatus(`${origin}/readyz`, 200, since, { pollMs: SETTINGS.readyPollMs, timeoutMs: SETTINGS.readyTimeoutMs, child });
   return { child, origin, readyMs };
 }

@@ -7,7 +7,7 @@ import { linkSet } from './link-set.js';
 import { runLoad, type LoadRun } from './load.js';
 import { countRawClicks } from './raw-clicks.js';
 import { freePort, startChild, stopChild, type Child } from './processes.js';
-import type { BenchResults } from './results.js';
+import type { RedirectResult } from './results.js';
 import { median } from './stats.js';
 
 export interface RedirectBenchContext {
@@ -19,7 +19,7 @@ export interface RedirectBenchContext {
   onFreshStart(readyMs: number): void;
 }
 
-interface Server {
+export interface Server {
   name: 'baseline' | 'curt';
   child: Child;
   origin: string;
@@ -29,15 +29,12 @@ interface Server {
  * SPEC §7 redirect budget: the same autocannon settings against a bare node:http
  * baseline and the real Curt CLI, alternated, each in its own process.
  */
-export async function benchRedirects(ctx: RedirectBenchContext, result: BenchResults['redirect']): Promise<void> {
+export async function benchRedirects(ctx: RedirectBenchContext, result: RedirectResult): Promise<void> {
   const links = linkSet(SETTINGS.links);
   let baseline: Server | null = null;
   let curt: Server | null = null;
   try {
-    const baselinePort = await freePort();
-    const baselineChild = startChild('baseline', [BASELINE_ENTRY, String(baselinePort), String(links.length)], { logFile: join(ctx.logDir, 'baseline.log') });
-    baseline = { name: 'baseline', child: baselineChild, origin: `http://127.0.0.1:${baselinePort}` };
-    await waitForStatus(`${baseline.origin}/b1`, 302, performance.now(), { pollMs: SETTINGS.readyPollMs, timeoutMs: SETTINGS.readyTimeoutMs, child: baselineChild });
+    baseline = await startBaseline(ctx.logDir, links.length);
 
     const nodeArgs = (process.env.BENCH_CURT_NODE_ARGS ?? '').split(' ').filter(Boolean);
     const started = await startCurt({ name: 'curt-redirect', port: await freePort(), dataDir: ctx.dataDir, apiKey: ctx.apiKey, logDir: ctx.logDir, extraNodeArgs: nodeArgs });
@@ -48,28 +45,7 @@ export async function benchRedirects(ctx: RedirectBenchContext, result: BenchRes
     await warmAndVerify(baseline.origin, links);
     let curtRedirects = await warmAndVerify(curt.origin, links);
 
-    const load = async (server: Server, durationS: number, runId: string): Promise<LoadRun> => {
-      const run = await runLoad(server.name, { url: server.origin, serverPid: server.child.pid, links: links.length, connections: SETTINGS.connections, durationS }, ctx.logDir, runId);
-      if (server.name === 'curt') curtRedirects += run.status3xx;
-      return run;
-    };
-    result.warmups.push(await load(baseline, SETTINGS.warmupS, 'warmup-baseline'));
-    result.warmups.push(await load(curt, SETTINGS.warmupS, 'warmup-curt'));
-    for (let round = 1; round <= SETTINGS.rounds; round++) {
-      result.runs.push(await load(baseline, SETTINGS.durationS, `${round}-baseline`));
-      result.runs.push(await load(curt, SETTINGS.durationS, `${round}-curt`));
-    }
-
-    const of = (name: string, pick: (r: LoadRun) => number) => result.runs.filter((r) => r.target === name).map(pick);
-    result.baselineReqPerSec = median(of('baseline', (r) => r.reqPerSec));
-    result.curtReqPerSec = median(of('curt', (r) => r.reqPerSec));
-    result.ratio = result.curtReqPerSec / result.baselineReqPerSec;
-    const baselineRates = of('baseline', (r) => r.reqPerSec);
-    result.roundRatios = of('curt', (r) => r.reqPerSec).map((c, i) => c / baselineRates[i]!);
-    result.baselineCpuUsPerReq = median(of('baseline', (r) => r.serverCpuUsPerReq));
-    result.curtCpuUsPerReq = median(of('curt', (r) => r.serverCpuUsPerReq));
-    result.maxOtherCpuPct = Math.max(...result.runs.map((r) => r.otherCpuPct));
-    result.allCorrect = [...result.warmups, ...result.runs].every((r) => r.correct);
+    curtRedirects += await loadAlternately(baseline, curt, links.length, ctx.logDir, result);
 
     // SPEC §7 "every redirect counted": Curt stores captured clicks in batches (every second,
     // or faster when they pile up), so a backlog may still be draining after the load. A load
@@ -95,13 +71,52 @@ export async function benchRedirects(ctx: RedirectBenchContext, result: BenchRes
 }
 
 /** links.clicks summed through the API, read until it reaches `expected` or stops growing (at most ~60 s). */
-async function settledClicks(origin: string, apiKey: string, expected: number): Promise<number> {
+export async function settledClicks(origin: string, apiKey: string, expected: number, polls = 30): Promise<number> {
   let last = -1;
-  for (let i = 0; i < 30; i++) {
+  for (let i = 0; i < polls; i++) {
     await sleep(i === 0 ? 2500 : 2000);
     const counted = await totalClicks(origin, apiKey);
     if (counted >= expected || counted === last) return counted;
     last = counted;
   }
   return last;
+}
+
+/** The bare node:http reference server, started and answering. */
+export async function startBaseline(logDir: string, links: number): Promise<Server> {
+  const port = await freePort();
+  const child = startChild('baseline', [BASELINE_ENTRY, String(port), String(links)], { logFile: join(logDir, 'baseline.log') });
+  const server: Server = { name: 'baseline', child, origin: `http://127.0.0.1:${port}` };
+  await waitForStatus(`${server.origin}/b1`, 302, performance.now(), { pollMs: SETTINGS.readyPollMs, timeoutMs: SETTINGS.readyTimeoutMs, child });
+  return server;
+}
+
+/**
+ * The same load against both servers, alternated (warm-ups first, then SETTINGS.rounds
+ * rounds), filling the medians and ratios of `result`. Returns the redirects Curt served.
+ */
+export async function loadAlternately(baseline: Server, curt: Server, links: number, logDir: string, result: RedirectResult, prefix = ''): Promise<number> {
+  let curtRedirects = 0;
+  const load = async (server: Server, durationS: number, runId: string): Promise<LoadRun> => {
+    const run = await runLoad(server.name, { url: server.origin, serverPid: server.child.pid, links, connections: SETTINGS.connections, durationS }, logDir, `${prefix}${runId}`);
+    if (server.name === 'curt') curtRedirects += run.status3xx;
+    return run;
+  };
+  result.warmups.push(await load(baseline, SETTINGS.warmupS, 'warmup-baseline'));
+  result.warmups.push(await load(curt, SETTINGS.warmupS, 'warmup-curt'));
+  for (let round = 1; round <= SETTINGS.rounds; round++) {
+    result.runs.push(await load(baseline, SETTINGS.durationS, `${round}-baseline`));
+    result.runs.push(await load(curt, SETTINGS.durationS, `${round}-curt`));
+  }
+  const of = (name: string, pick: (r: LoadRun) => number) => result.runs.filter((r) => r.target === name).map(pick);
+  result.baselineReqPerSec = median(of('baseline', (r) => r.reqPerSec));
+  result.curtReqPerSec = median(of('curt', (r) => r.reqPerSec));
+  result.ratio = result.curtReqPerSec / result.baselineReqPerSec;
+  const baselineRates = of('baseline', (r) => r.reqPerSec);
+  result.roundRatios = of('curt', (r) => r.reqPerSec).map((c, i) => c / baselineRates[i]!);
+  result.baselineCpuUsPerReq = median(of('baseline', (r) => r.serverCpuUsPerReq));
+  result.curtCpuUsPerReq = median(of('curt', (r) => r.serverCpuUsPerReq));
+  result.maxOtherCpuPct = Math.max(...result.runs.map((r) => r.otherCpuPct));
+  result.allCorrect = [...result.warmups, ...result.runs].every((r) => r.correct);
+  return curtRedirects;
 }

@@ -13,25 +13,9 @@ export interface BenchResults {
   settings: Record<string, unknown>;
   /** The phases this run ran (BENCH_ONLY); the others have no results. */
   phases: Phase[];
-  redirect: {
-    error?: string;
-    warmups: LoadRun[];
-    runs: LoadRun[];
-    baselineReqPerSec?: number;
-    curtReqPerSec?: number;
-    ratio?: number;
-    /** Curt / baseline of each round (adjacent runs): shows how much the ratio drifts. */
-    roundRatios?: number[];
-    /** Median server CPU time per redirect, in microseconds. */
-    baselineCpuUsPerReq?: number;
-    curtCpuUsPerReq?: number;
-    /** Highest share of the machine other processes used during a measured run (% of one core). */
-    maxOtherCpuPct?: number;
-    allCorrect?: boolean;
-    clicks?: { counted: number; redirectsReceived: number; maxInFlightAtStop: number; ok: boolean };
-    /** Raw click rows stored by Curt after the load (read from its data dir once it stopped); null if none (capture off). */
-    rawClicks?: { stored: number; ok: boolean | null; error?: string };
-  };
+  redirect: RedirectResult;
+  /** The redirect budget in the scale-out shape: a `--role redirect` process on PostgreSQL + Redis, ingest in a `--role worker` process. */
+  scaleout: ScaleOutResult;
   coldStart: { error?: string; freshDataDirReadyMs?: number; readyMs: number[]; medianMs?: number };
   embeddedIdleRss: { error?: string; mb: number[]; medianMb?: number };
   postgres: { skipped?: string; error?: string; version?: string; firstStartReadyMs?: number; readyMs?: number; idleRssMb?: number };
@@ -41,7 +25,45 @@ export interface BenchResults {
   ingest: { skipped?: string; error?: string; version?: string; warmup?: IngestRun; runs: IngestRun[]; check?: IngestCheck };
   /** SPEC §7 analytics over 10 M clicks: the seed, then each kind of request. */
   analytics: { skipped?: string; error?: string; version?: string; database?: string; seed?: AnalyticsSeed; kinds: LatencyKind[] };
+  /** Jobs through the durable queue on PostgreSQL (bench/jobs-bench.ts). */
+  jobs: JobsBenchResult;
+  /** Webhook deliveries/s from the delivery handler to a local receiver (bench/webhooks-bench.ts). */
+  webhooks?: { error?: string; result?: import('./webhooks-bench.js').WebhookBenchResult };
   checks: Check[];
+}
+
+export interface RedirectResult {
+  error?: string;
+  warmups: LoadRun[];
+  runs: LoadRun[];
+  baselineReqPerSec?: number;
+  curtReqPerSec?: number;
+  ratio?: number;
+  /** Curt / baseline of each round (adjacent runs): shows how much the ratio drifts. */
+  roundRatios?: number[];
+  /** Median server CPU time per redirect, in microseconds. */
+  baselineCpuUsPerReq?: number;
+  curtCpuUsPerReq?: number;
+  /** Highest share of the machine other processes used during a measured run (% of one core). */
+  maxOtherCpuPct?: number;
+  allCorrect?: boolean;
+  clicks?: { counted: number; redirectsReceived: number; maxInFlightAtStop: number; ok: boolean };
+  /** Raw click rows stored by Curt after the load (read from its data dir once it stopped); null if none (capture off). */
+  rawClicks?: { stored: number; ok: boolean | null; error?: string };
+}
+
+export interface ScaleOutResult extends RedirectResult {
+  skipped?: string;
+  /** After the last load run: seconds until links.clicks reached the redirects served (the worker drained the stream). */
+  drainS?: number;
+}
+
+export interface JobsBenchResult {
+  skipped?: string;
+  error?: string;
+  /** Jobs/s enqueued one per call (one transaction each). */
+  singleEnqueuePerSec?: number;
+  runs: Array<{ concurrency: number; jobs: number; batch: number; enqueuePerSec: number; processPerSec: number; ok: boolean }>;
 }
 
 export interface IngestRun {

@@ -5,7 +5,10 @@
 //   4. link creation and list/search latency with 1 M links stored (PostgreSQL, when reachable)
 //   5. click ingest into PostgreSQL through ClickIngest (enricher + SqlClickStore), 1 and 2 loops
 //   6. analytics latency over 10 M clicks seeded by `curt seed-clicks` (PostgreSQL)
-// BENCH_ONLY=embedded,postgres,links,ingest,analytics (any of them) runs only those phases; by default all run.
+//   7. jobs through the durable queue: enqueue and process rates (PostgreSQL)
+//   8. webhook deliveries/s from the delivery handler to a local receiver (embedded PGlite)
+//   (scaleout) the redirect budget for --role redirect on PostgreSQL + Redis, clicks ingested by a worker
+// BENCH_ONLY=embedded,scaleout,postgres,links,ingest,analytics,jobs,webhooks (any of them) runs only those phases; by default all run.
 // Prints a table and writes .bench/results.json. Children are stopped and scratch databases
 // dropped on every path.
 import { execFileSync } from 'node:child_process';
@@ -17,14 +20,17 @@ import { newApiKey } from './curt.js';
 import { benchAnalytics } from './analytics-bench.js';
 import { analyticsChecks, ingestChecks } from './click-checks.js';
 import { benchIngest } from './ingest-bench.js';
+import { benchJobs } from './jobs-bench.js';
 import { benchLinks, LINK_KIND_TITLES } from './links-bench.js';
 import { createScratchDatabase, dropScratchDatabases, probePostgres } from './postgres.js';
 import { aborted, killAllChildrenNow, refuseNewChildren, stopAllChildren } from './processes.js';
 import { benchRedirects } from './redirect-bench.js';
+import { benchScaleOut } from './scaleout-bench.js';
 import { renderReport } from './report.js';
-import type { BenchResults, Check } from './results.js';
+import type { BenchResults, Check, RedirectResult, ScaleOutResult } from './results.js';
 import { median } from './stats.js';
 import { measureStartup } from './startup-bench.js';
+import { benchWebhooks } from './webhooks-bench.js';
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 const log = (line: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
@@ -35,12 +41,13 @@ mkdirSync(logDir, { recursive: true });
 const dataDir = mkdtempSync(join(tmpdir(), 'curt-bench-'));
 const pgDataDir = mkdtempSync(join(tmpdir(), 'curt-bench-pg-'));
 const linksDataDir = mkdtempSync(join(tmpdir(), 'curt-bench-links-'));
+const scaleOutDataDir = mkdtempSync(join(tmpdir(), 'curt-bench-scaleout-'));
 const analyticsDataDir = mkdtempSync(join(tmpdir(), 'curt-bench-analytics-'));
 
 async function cleanUp(): Promise<void> {
   await stopAllChildren(SETTINGS.stopTimeoutMs);
   await dropScratchDatabases((name, e) => log(`could not drop ${name}: ${message(e)}`));
-  for (const dir of [dataDir, pgDataDir, linksDataDir, analyticsDataDir]) rmSync(dir, { recursive: true, force: true });
+  for (const dir of [dataDir, pgDataDir, linksDataDir, scaleOutDataDir, analyticsDataDir]) rmSync(dir, { recursive: true, force: true });
 }
 
 // Whatever happens, no child outlives the benchmark, and the run is bounded in time.
@@ -79,12 +86,14 @@ const results: BenchResults = {
   settings: { ...SETTINGS, postgresAdminUrl: SETTINGS.postgresAdminUrl.replace(/:[^:@/]*@/, ':***@'), host: '127.0.0.1', pipelining: 1, keepAlive: true, loadGenerator: 'autocannon 9 (own process)' },
   phases: SETTINGS.phases,
   redirect: { warmups: [], runs: [] },
+  scaleout: { warmups: [], runs: [] },
   coldStart: { readyMs: [] },
   embeddedIdleRss: { mb: [] },
   postgres: {},
   links: { kinds: [] },
   ingest: { runs: [] },
   analytics: { kinds: [] },
+  jobs: { runs: [] },
   checks: [],
 };
 const runs = (phase: Phase) => SETTINGS.phases.includes(phase);
@@ -94,10 +103,13 @@ const pgUnreachable = (reason: string) => `PostgreSQL not reachable at ${SETTING
 
 try {
   if (runs('embedded')) await embeddedPhase();
+  if (runs('scaleout')) await scaleOutPhase();
   if (runs('postgres')) await postgresPhase();
   if (runs('links')) await linksPhase();
   if (runs('ingest')) await ingestPhase();
   if (runs('analytics')) await analyticsPhase();
+  if (runs('jobs')) await jobsPhase();
+  if (runs('webhooks')) await webhooksPhase();
 } finally {
   await cleanUp();
 }
@@ -112,10 +124,13 @@ function checks(r: BenchResults): Check[] {
   const out: Check[] = [];
   const fail = (name: string, budget: string, error: string | undefined) => out.push({ name, value: error ? 'error' : 'not measured', budget, pass: false });
   if (r.phases.includes('embedded')) embeddedChecks(r, out, fail);
+  if (r.phases.includes('scaleout')) scaleOutChecks(r.scaleout, out, fail);
   if (r.phases.includes('postgres')) postgresChecks(r, out, fail);
   if (r.phases.includes('links')) linkChecks(r.links, out, fail);
   if (r.phases.includes('ingest')) ingestChecks(r.ingest, out, fail);
   if (r.phases.includes('analytics')) analyticsChecks(r.analytics, out, fail);
+  if (r.phases.includes('jobs')) jobsChecks(r.jobs, out, fail);
+  if (r.phases.includes('webhooks')) webhookChecks(r, out, fail);
   return out;
 }
 
@@ -123,25 +138,7 @@ type Fail = (name: string, budget: string, error: string | undefined) => void;
 
 function embeddedChecks(r: BenchResults, out: Check[], fail: Fail): void {
   const red = r.redirect;
-  const n = `median of ${SETTINGS.rounds}`;
-  if (red.ratio !== undefined && red.baselineReqPerSec !== undefined && red.curtReqPerSec !== undefined) {
-    out.push({ name: `Redirect req/s, bare node:http baseline (${n})`, value: Math.round(red.baselineReqPerSec).toLocaleString('en-US'), budget: '', pass: null });
-    out.push({ name: `Redirect req/s, Curt (${n})`, value: Math.round(red.curtReqPerSec).toLocaleString('en-US'), budget: '', pass: null });
-    out.push({ name: 'Redirect ratio Curt / baseline (of the medians)', value: red.ratio.toFixed(3), budget: `>= ${BUDGETS.redirectRatio}`, pass: red.ratio >= BUDGETS.redirectRatio });
-    if (red.roundRatios) out.push({ name: 'Ratio per round (curt run / baseline run before it)', value: red.roundRatios.map((x) => x.toFixed(3)).join(', '), budget: '', pass: null });
-    if (red.baselineCpuUsPerReq !== undefined && red.curtCpuUsPerReq !== undefined) {
-      out.push({ name: `Server CPU per redirect, baseline / Curt (${n})`, value: `${red.baselineCpuUsPerReq.toFixed(1)} µs / ${red.curtCpuUsPerReq.toFixed(1)} µs`, budget: '', pass: null });
-    }
-    const total = [...red.warmups, ...red.runs].reduce((s, x) => s + x.responses, 0);
-    out.push({ name: 'Load responses all 302, no errors/timeouts', value: red.allCorrect ? `yes (${total.toLocaleString('en-US')} responses)` : 'NO (see runs)', budget: 'all', pass: red.allCorrect ?? false });
-  } else {
-    fail('Redirect ratio Curt / baseline', `>= ${BUDGETS.redirectRatio}`, red.error);
-  }
-  if (red.clicks) {
-    const c = red.clicks;
-    out.push({ name: 'Clicks counted by Curt vs redirects received', value: `${c.counted.toLocaleString('en-US')} vs ${c.redirectsReceived.toLocaleString('en-US')} (+${c.counted - c.redirectsReceived})`,
-      budget: `counted - received in 0..${c.maxInFlightAtStop}`, pass: c.ok });
-  }
+  redirectChecks(red, '', out, fail);
   if (red.rawClicks) {
     const raw = red.rawClicks;
     const received = red.clicks?.redirectsReceived ?? 0;
@@ -167,6 +164,39 @@ function embeddedChecks(r: BenchResults, out: Check[], fail: Fail): void {
   } else {
     fail('Embedded idle RSS', `< ${BUDGETS.embeddedIdleRssMb} MB`, r.embeddedIdleRss.error);
   }
+}
+
+/** The redirect budget's rows for one shape of Curt (embedded, or `label` e.g. "scale-out"). */
+function redirectChecks(red: RedirectResult, label: string, out: Check[], fail: Fail): void {
+  const n = `median of ${SETTINGS.rounds}`;
+  const curt = label ? `Curt ${label}` : 'Curt';
+  if (red.ratio !== undefined && red.baselineReqPerSec !== undefined && red.curtReqPerSec !== undefined) {
+    out.push({ name: `Redirect req/s, bare node:http baseline (${n})`, value: Math.round(red.baselineReqPerSec).toLocaleString('en-US'), budget: '', pass: null });
+    out.push({ name: `Redirect req/s, ${curt} (${n})`, value: Math.round(red.curtReqPerSec).toLocaleString('en-US'), budget: '', pass: null });
+    out.push({ name: `Redirect ratio ${curt} / baseline (of the medians)`, value: red.ratio.toFixed(3), budget: `>= ${BUDGETS.redirectRatio}`, pass: red.ratio >= BUDGETS.redirectRatio });
+    if (red.roundRatios) out.push({ name: 'Ratio per round (curt run / baseline run before it)', value: red.roundRatios.map((x) => x.toFixed(3)).join(', '), budget: '', pass: null });
+    if (red.baselineCpuUsPerReq !== undefined && red.curtCpuUsPerReq !== undefined) {
+      out.push({ name: `Server CPU per redirect, baseline / ${curt} (${n})`, value: `${red.baselineCpuUsPerReq.toFixed(1)} µs / ${red.curtCpuUsPerReq.toFixed(1)} µs`, budget: '', pass: null });
+    }
+    const total = [...red.warmups, ...red.runs].reduce((s, x) => s + x.responses, 0);
+    out.push({ name: 'Load responses all 302, no errors/timeouts', value: red.allCorrect ? `yes (${total.toLocaleString('en-US')} responses)` : 'NO (see runs)', budget: 'all', pass: red.allCorrect ?? false });
+  } else {
+    fail(`Redirect ratio ${curt} / baseline`, `>= ${BUDGETS.redirectRatio}`, red.error);
+  }
+  if (red.clicks) {
+    const c = red.clicks;
+    out.push({ name: `Clicks counted by ${curt} vs redirects received`, value: `${c.counted.toLocaleString('en-US')} vs ${c.redirectsReceived.toLocaleString('en-US')} (+${c.counted - c.redirectsReceived})`,
+      budget: `counted - received in 0..${c.maxInFlightAtStop}`, pass: c.ok });
+  }
+}
+
+function scaleOutChecks(so: ScaleOutResult, out: Check[], fail: Fail): void {
+  if (so.skipped) {
+    out.push({ name: 'Redirect ratio Curt scale-out / baseline', value: `skipped (${so.skipped})`, budget: `>= ${BUDGETS.redirectRatio}`, pass: null });
+    return;
+  }
+  redirectChecks(so, 'scale-out (--role redirect + Redis)', out, fail);
+  if (so.drainS !== undefined) out.push({ name: 'Scale-out: worker (nice 19) stored every click, seconds after the load', value: `${so.drainS.toFixed(1)} s`, budget: '', pass: null });
 }
 
 function postgresChecks(r: BenchResults, out: Check[], fail: Fail): void {
@@ -229,6 +259,29 @@ async function embeddedPhase(): Promise<void> {
   } catch (error) {
     results.coldStart.error = results.embeddedIdleRss.error = message(error);
     log(`startup phase failed: ${results.coldStart.error}`);
+  }
+}
+
+/** The redirect budget as Curt scales out: --role redirect on PostgreSQL + Redis, a --role worker ingesting. */
+async function scaleOutPhase(): Promise<void> {
+  const pg = await pgProbe();
+  if (!pg.ok) {
+    results.scaleout.skipped = pgUnreachable(pg.reason);
+    log(results.scaleout.skipped);
+    return;
+  }
+  log(`scale-out redirect throughput: --role redirect + --role worker (nice 19) on PostgreSQL ${pg.version} and Redis ${SETTINGS.redisUrl}`);
+  try {
+    if (aborted()) throw new Error(aborted()!);
+    const scratch = await createScratchDatabase(SETTINGS.postgresAdminUrl);
+    try {
+      await benchScaleOut({ logDir, dataDir: scaleOutDataDir, apiKey, databaseUrl: scratch.url, redisUrl: SETTINGS.redisUrl }, results.scaleout);
+    } finally {
+      await scratch.drop().catch((e: unknown) => log(`could not drop ${scratch.name} yet (${message(e)}); trying again at cleanup`));
+    }
+  } catch (error) {
+    results.scaleout.error = message(error);
+    log(`scale-out phase failed: ${results.scaleout.error}`);
   }
 }
 
@@ -317,4 +370,57 @@ async function analyticsPhase(): Promise<void> {
     log(`analytics phase failed: ${results.analytics.error}`);
   }
   log(`  analytics phase took ${((performance.now() - started) / 1000).toFixed(0)} s`);
+}
+
+/** Jobs through the durable queue, on a scratch PostgreSQL database (no budget in SPEC §7: reported). */
+async function jobsPhase(): Promise<void> {
+  const pg = await pgProbe();
+  if (!pg.ok) {
+    results.jobs.skipped = pgUnreachable(pg.reason);
+    log(results.jobs.skipped);
+    return;
+  }
+  log(`jobs: ${SETTINGS.jobsPhase.jobs.toLocaleString('en-US')} no-op jobs through the queue on PostgreSQL ${pg.version}, worker concurrency ${SETTINGS.jobsPhase.concurrency.join(', ')}`);
+  try {
+    await benchJobs({ adminUrl: SETTINGS.postgresAdminUrl, log }, results.jobs);
+  } catch (error) {
+    results.jobs.error = message(error);
+    log(`jobs phase failed: ${results.jobs.error}`);
+  }
+}
+
+function jobsChecks(j: BenchResults['jobs'], out: Check[], fail: Fail): void {
+  if (j.skipped) {
+    out.push({ name: 'Jobs through the queue (PostgreSQL)', value: 'skipped (no PostgreSQL)', budget: '', pass: null });
+    return;
+  }
+  const rate = (x: number) => `${Math.round(x).toLocaleString('en-US')} jobs/s`;
+  if (j.singleEnqueuePerSec !== undefined) out.push({ name: 'Jobs: enqueue one per transaction', value: rate(j.singleEnqueuePerSec), budget: '', pass: null });
+  for (const r of j.runs) {
+    out.push({ name: `Jobs: ${r.jobs.toLocaleString('en-US')} no-op jobs, enqueue in batches of ${r.batch} / run with concurrency ${r.concurrency}`,
+      value: `${rate(r.enqueuePerSec)} / ${rate(r.processPerSec)}`, budget: 'every job run once', pass: r.ok });
+  }
+  if (j.error !== undefined || j.runs.length === 0) fail('Jobs through the queue (PostgreSQL)', '', j.error);
+}
+
+/** Webhook deliveries per second to a local receiver (no SPEC budget: reported only). */
+async function webhooksPhase(): Promise<void> {
+  log('webhooks: 5,000 deliveries (after 500 warm-up), concurrency 16, embedded PGlite, local node:http receiver');
+  try {
+    results.webhooks = { result: await benchWebhooks({ deliveries: 5000, concurrency: 16, warmup: 500 }) };
+  } catch (error) {
+    results.webhooks = { error: message(error) };
+    log(`webhooks phase failed: ${results.webhooks.error}`);
+  }
+}
+
+function webhookChecks(r: BenchResults, out: Check[], fail: Fail): void {
+  const w = r.webhooks?.result;
+  if (!w) {
+    fail('Webhook deliveries/s (local receiver)', '', r.webhooks?.error);
+    return;
+  }
+  out.push({ name: `Webhook deliveries/s, handler to local receiver (n=${w.deliveries}, concurrency ${w.concurrency})`,
+    value: `${Math.round(w.deliveriesPerSec).toLocaleString('en-US')} (p50 ${w.p50Ms.toFixed(1)} ms, p99 ${w.p99Ms.toFixed(1)} ms)`, budget: '', pass: null });
+  out.push({ name: 'Webhook deliveries received, none failed', value: `${w.received} received, ${w.failed} failed`, budget: `${w.deliveries}, 0`, pass: w.received === w.deliveries && w.failed === 0 });
 }

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
+import { parseRetrySchedule } from '../core/webhooks/retry-schedule.js';
 
 /** Typed configuration. Only this module reads the environment (SPEC §2). */
 export interface Config {
@@ -14,10 +15,20 @@ export interface Config {
   initialApiKey: string | null;
   trustProxy: boolean | number | string[];
   signup: 'open' | 'closed' | 'invite';
+  /** smtp:// or smtps://; null: e-mail notifications off. */
   smtpUrl: string | null;
-  mailFrom: string | null;
+  /** From header of notification e-mail; default `Curt <curt@{CURT_BASE_URL host}>`. */
+  mailFrom: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   clickRetentionDays: number;
+  /** CURT_WEBHOOK_RETRY_SCHEDULE: delays before each retry; null keeps SPEC §5's schedule. */
+  webhookRetrySchedule: number[] | null;
+  /** CURT_WEBHOOK_ALLOW_PRIVATE: webhooks may call loopback/private/link-local addresses (tests, intranets). */
+  webhookAllowPrivate: boolean;
+  /** CURT_METRICS_TOKEN: when set, GET /metrics requires `Authorization: Bearer <token>`. */
+  metricsToken: string | null;
+  /** CURT_SHED_EVENT_LOOP_DELAY_MS: requests are shed (503 overloaded) while the event loop lags more; 0 turns it off. */
+  shedEventLoopDelayMs: number;
 }
 
 export class ConfigError extends Error {
@@ -106,6 +117,20 @@ function redisPrefix(env: Env): string {
   return value;
 }
 
+function webhookRetrySchedule(env: Env): number[] | null {
+  const raw = read(env, 'CURT_WEBHOOK_RETRY_SCHEDULE');
+  if (raw === undefined) return null;
+  try {
+    return parseRetrySchedule(raw);
+  } catch (error) {
+    throw new ConfigError('CURT_WEBHOOK_RETRY_SCHEDULE', (error as Error).message);
+  }
+}
+
+function bool(env: Env, name: string): boolean {
+  return oneOf(env, name, ['true', 'false'] as const, 'false') === 'true';
+}
+
 export function loadConfig(env: Env): Config {
   const baseUrl = url(env, 'CURT_BASE_URL', ['http:', 'https:']) ?? new URL('http://localhost:8080');
   if (baseUrl.pathname !== '/' || baseUrl.search || baseUrl.hash) {
@@ -118,9 +143,15 @@ export function loadConfig(env: Env): Config {
   if (initialApiKey !== null && !/^curt_[A-Za-z0-9_-]{32,128}$/.test(initialApiKey)) {
     throw new ConfigError('CURT_INITIAL_API_KEY', 'must be "curt_" followed by 32 to 128 characters of [A-Za-z0-9_-]');
   }
+  if (smtpUrl && smtpUrl.hostname === '') throw new ConfigError('SMTP_URL', 'must name a host, e.g. smtp://user:pass@mail.example.com:587');
   const mailFrom = read(env, 'CURT_MAIL_FROM') ?? null;
-  if (mailFrom !== null && !/^[^\s@<>]+@[^\s@<>]+$|<[^\s@<>]+@[^\s@<>]+>$/.test(mailFrom)) {
+  // A line break would inject mail headers.
+  if (mailFrom !== null && (/[\u0000-\u001f\u007f]/.test(mailFrom) || !/^[^\s@<>]+@[^\s@<>]+$|<[^\s@<>]+@[^\s@<>]+>$/.test(mailFrom))) {
     throw new ConfigError('CURT_MAIL_FROM', `must be an e-mail address, got "${mailFrom}"`);
+  }
+  const metricsToken = read(env, 'CURT_METRICS_TOKEN') ?? null;
+  if (metricsToken !== null && !/^[\x21-\x7e]{16,256}$/.test(metricsToken)) {
+    throw new ConfigError('CURT_METRICS_TOKEN', 'must be 16 to 256 printable characters without spaces');
   }
   return {
     port: integer(env, 'PORT', 8080, 0, 65535),
@@ -134,8 +165,12 @@ export function loadConfig(env: Env): Config {
     trustProxy: trustProxy(env),
     signup: oneOf(env, 'CURT_SIGNUP', ['open', 'closed', 'invite'] as const, 'closed'),
     smtpUrl: smtpUrl ? read(env, 'SMTP_URL')! : null,
-    mailFrom,
+    mailFrom: mailFrom ?? `Curt <curt@${baseUrl.hostname}>`,
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
     clickRetentionDays: integer(env, 'CURT_CLICK_RETENTION_DAYS', 0, 0, 36500),
+    webhookRetrySchedule: webhookRetrySchedule(env),
+    webhookAllowPrivate: bool(env, 'CURT_WEBHOOK_ALLOW_PRIVATE'),
+    metricsToken,
+    shedEventLoopDelayMs: integer(env, 'CURT_SHED_EVENT_LOOP_DELAY_MS', 1000, 0, 60_000),
   };
 }

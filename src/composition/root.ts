@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import type { FastifyInstance } from 'fastify';
 import { ClickExportService } from '../core/analytics/click-export.js';
 import { AnalyticsService } from '../core/analytics/analytics-service.js';
@@ -21,8 +20,6 @@ import type { RedirectInvalidation } from '../core/links/ports.js';
 import { RedirectResolver } from '../core/redirect/redirect-resolver.js';
 import { Argon2Hasher } from '../adapters/crypto/argon2-hasher.js';
 import { DefaultClickEnricher } from '../adapters/clicks/click-enricher.js';
-import { ClickPartitions } from '../adapters/db/click-partitions.sql.js';
-import { LinkRollups } from '../adapters/db/link-rollups.sql.js';
 import { SqlClickStore } from '../adapters/db/click-store.sql.js';
 import { SqlVisitorSalts } from '../adapters/db/visitor-salts.sql.js';
 import { ClickBuffer } from '../core/analytics/click-buffer.js';
@@ -48,7 +45,19 @@ import { clientAddressFor } from '../http/redirect/client-address.js';
 import { RedirectHandler } from '../http/redirect/redirect-handler.js';
 import type { EventStreamOptions } from '../http/streams/event-stream.js';
 import type { Config } from './config.js';
+import type { InvalidationHandlers, RedisInvalidationBus } from '../adapters/redis/invalidation.redis.js';
 import { MIGRATIONS_DIR } from './paths.js';
+import { LinkEvents } from '../core/links/link-events.js';
+import type { JobWorker } from '../core/jobs/job-worker.js';
+import { SqlJobQueue } from '../adapters/db/job-queue.sql.js';
+import type { EventDispatcher } from '../core/events/event-dispatcher.js';
+import { buildJobs, type JobsOptions } from './jobs-wiring.js';
+import { recordEvents } from '../adapters/db/outbox.sql.js';
+import { buildWebhooks, type WebhookWiringOptions, type Webhooks } from './webhook-wiring.js';
+import type { JobQueue } from '../core/jobs/ports.js';
+import { buildNotifications, type Notifications } from './notifications-wiring.js';
+import { buildObservability, type Observability, type ObservabilityOptions } from './metrics-wiring.js';
+import { buildLimits, type LimitsOptions } from './limits-wiring.js';
 
 export type Role = 'all' | 'api' | 'redirect' | 'worker';
 
@@ -66,6 +75,8 @@ export interface CoreServices {
   linkRepository: SqlLinkRepository;
   domainRepository: SqlDomainRepository;
   sessions: SqlSessionRepository;
+  /** Notifications, milestones and invitations (notifications-wiring.ts). */
+  notes: Notifications;
 }
 
 export interface Curt extends CoreServices {
@@ -76,6 +87,17 @@ export interface Curt extends CoreServices {
   bootstrapped: BootstrapResult | null;
   /** Live events of every workspace (GET /events); stored clicks are published here. */
   events: EventFeed;
+  /** Cache invalidation across instances (REDIS_URL set), else null. */
+  invalidation: RedisInvalidationBus | null;
+  /** The durable job queue (enqueue; adapters enqueue inside their transactions with enqueueIn). */
+  jobs: SqlJobQueue;
+  /** The worker loop: features define() their jobs here; it runs in roles all and worker. */
+  worker: JobWorker;
+  /** The outbox dispatcher: features subscribe() to plan jobs for events. */
+  eventDispatcher: EventDispatcher;
+  webhooks: Webhooks;
+  /** GET /metrics, /readyz and load shedding (metrics-wiring.ts). */
+  observability: Observability;
   close(): Promise<void>;
 }
 
@@ -89,24 +111,27 @@ export async function openDatabase(config: Config): Promise<DatabaseHandle> {
 /** Services without HTTP: what the CLI's commands use. */
 const NO_LISTENERS = { invalidate: () => {}, domainSaved: () => {}, domainRemoved: () => {} };
 
-export function buildServices(config: Config, handle: DatabaseHandle, listeners: RedirectInvalidation & DomainListener = NO_LISTENERS): CoreServices {
+export function buildServices(config: Config, handle: DatabaseHandle, listeners: RedirectInvalidation & DomainListener = NO_LISTENERS,
+  jobs: JobQueue = new SqlJobQueue(handle.db), onError?: (error: unknown, what: string) => void): CoreServices {
   const { db } = handle;
   const hasher = new Argon2Hasher();
   const users = new SqlUserRepository(db);
   const sessions = new SqlSessionRepository(db);
+  const linkRepository = new SqlLinkRepository(db, new LinkEvents(config.baseUrl));
+  const notes = buildNotifications(config, db, { jobs, users, links: linkRepository, ...(onError ? { onError } : {}) });
   const accounts = new AccountService({
     users, sessions, hasher, signup: config.signup,
     loginFailures: new MemoryRateLimiter('login-account', 10, 15 * 60),
+    invitations: notes.invitations,
   });
   const apiKeys = new ApiKeyService(new SqlApiKeyRepository(db));
   const domainRepository = new SqlDomainRepository(db);
   const hosts = new HostPolicy(config.baseUrl.host, domainRepository);
-  const linkRepository = new SqlLinkRepository(db);
   const links = new LinkService(linkRepository, hosts, hasher, listeners);
   const domains = new DomainService(domainRepository, hosts, listeners);
-  const workspaces = new WorkspaceService(new SqlWorkspaceRepository(db), users);
+  const workspaces = new WorkspaceService(new SqlWorkspaceRepository(db), users, undefined, notes.invitations);
   const analytics = new AnalyticsService(new SqlAnalyticsReader(db), linkRepository, hosts, { rawRetentionDays: config.clickRetentionDays });
-  return { handle, accounts, apiKeys, links, domains, workspaces, analytics, users, hasher, linkRepository, domainRepository, sessions };
+  return { handle, accounts, apiKeys, links, domains, workspaces, analytics, users, hasher, linkRepository, domainRepository, sessions, notes };
 }
 
 export interface CurtOptions {
@@ -114,14 +139,20 @@ export interface CurtOptions {
   /** Tests pass their own database; otherwise it is opened from config. */
   database?: DatabaseHandle;
   clickFlushMs?: number;
-  /** How often expired sessions and idempotency records are deleted (default hourly). */
-  housekeepingMs?: number;
-  /** How often closed hours get their per-link dimension rollups (default every minute). */
-  linkRollupMs?: number;
   /** Rows per query of GET /clicks (tests use tiny pages). */
   clickExportPageSize?: number;
   /** GET /events tuning (tests shorten the heartbeat). */
   eventStream?: Partial<EventStreamOptions>;
+  /** The job queue's worker loop (tests shorten the poll and add outbox subscribers). */
+  jobs?: JobsOptions;
+  /** Tests: where notifications enqueue their jobs instead of the SQL queue (to inspect and drive them). */
+  jobQueue?: JobQueue;
+  /** Job queue and outbox for webhooks (see webhook-wiring.ts), sender tuning for tests. */
+  webhooks?: WebhookWiringOptions;
+  /** Load shedding (tests inject pressure) and readiness tuning. */
+  observability?: ObservabilityOptions;
+  /** Rate limits per minute instead of SPEC §4's defaults (tests use small ones). */
+  limits?: LimitsOptions;
 }
 
 /**
@@ -141,6 +172,8 @@ async function clickStream(config: Config, role: Role, ingest: ClickIngest, onEr
   return {
     sink: new RedisClickSink(sinkConnection, key),
     consumer,
+    /** Metrics (stream length, lag) and /readyz (PING) use the sink's connection: it fails fast while Redis is down. */
+    redis: { connection: sinkConnection, key, group: 'ingest' },
     async close() {
       await consumer?.stop();
       consumerConnection?.disconnect();
@@ -149,10 +182,24 @@ async function clickStream(config: Config, role: Role, ingest: ClickIngest, onEr
   };
 }
 
+/**
+ * With REDIS_URL, a committed link or domain change reaches every instance's cache through Redis
+ * pub/sub (SPEC §6: within 1 s); without it, one process is the whole deployment.
+ */
+async function invalidationBus(config: Config, role: Role, handlers: InvalidationHandlers, onError: (error: unknown) => void) {
+  if (!config.redisUrl) return null;
+  const { RedisInvalidationBus } = await import('../adapters/redis/invalidation.redis.js');
+  const bus = new RedisInvalidationBus(config.redisUrl, handlers, { prefix: config.redisPrefix, listen: role === 'all' || role === 'redirect', onError });
+  await bus.ready();
+  return bus;
+}
+
 export async function createCurt(config: Config, options: CurtOptions = {}): Promise<Curt> {
   const role = options.role ?? 'all';
   const handle = options.database ?? (await openDatabase(config));
   const cache = new MemoryRedirectCache();
+  // Set once the host table exists; link changes before then (none at start) need no broadcast.
+  let bus: RedisInvalidationBus | null = null;
   const ingest = new ClickIngest({ enricher: new DefaultClickEnricher(), store: new SqlClickStore(handle.db), salts: new SqlVisitorSalts(handle.db) });
   let log: { warn(obj: object, msg: string): void } | null = null;
   const stream = await clickStream(config, role, ingest, (error) => log?.warn({ err: error }, 'click stream consumer failed; retrying'));
@@ -162,12 +209,21 @@ export async function createCurt(config: Config, options: CurtOptions = {}): Pro
   });
   // The listeners run only after a committed change, by which time resolver and hosts exist.
   const services = buildServices(config, handle, {
-    invalidate: (domain: string, slug: string) => { cache.invalidate(domain, slug); resolver.invalidated(); },
-    domainSaved: (domain) => hosts.domainSaved(domain),
-    domainRemoved: (domain) => hosts.domainRemoved(domain),
-  });
+    // A committed link change also wrote outbox events: the worker polls for them at once.
+    invalidate: (domain: string, slug: string) => { cache.invalidate(domain, slug); resolver.invalidated(); jobs.worker.wake(); bus?.link(domain, slug); },
+    domainSaved: (domain) => { hosts.domainSaved(domain); bus?.domains(); },
+    domainRemoved: (domain) => { hosts.domainRemoved(domain); bus?.domains(); },
+  }, options.jobQueue ?? { enqueue: (requests) => jobs.queue.enqueue(requests) }, (error, what) => log?.warn({ err: error }, what));
   const resolver = new RedirectResolver(cache, services.linkRepository, clicks);
   const hosts = new HostTable(config.baseUrl.host, await services.domainRepository.all());
+  bus = await invalidationBus(config, role, {
+    link: (domain, slug) => { cache.invalidate(domain, slug); resolver.invalidated(); },
+    domains: () => reloadHosts(),
+    resync: () => { cache.clear(); resolver.invalidated(); reloadHosts(); },
+  }, (error) => log?.warn({ err: error }, 'cache invalidation: Redis unavailable'));
+  const reloadHosts = () => {
+    services.domainRepository.all().then((domains) => hosts.replaceAll(domains), (error: unknown) => log?.warn({ err: error }, 'could not reload custom domains'));
+  };
   const { hasher } = services;
 
   const bootstrapped = role === 'all' || role === 'api'
@@ -183,14 +239,36 @@ export async function createCurt(config: Config, options: CurtOptions = {}): Pro
     })
     : new MemoryEventFeed();
   ingest.onClicks((stored) => events.publish(stored.map(linkClicked)));
+  const jobs = buildJobs({
+    db: handle.db, runWorker: role === 'all' || role === 'worker', feed: events, linkEvents: new LinkEvents(config.baseUrl),
+    housekeeping, clickRetentionDays: config.clickRetentionDays, log: () => log,
+  }, { ...options.jobs, onOutcome: (name, outcome) => observability.metrics.jobOutcome(name, outcome) });
+  const observability = buildObservability(config, { handle, clicks, jobs: jobs.queue, redis: stream?.redis ?? null, log: () => log }, options.observability);
+  const webhooks = buildWebhooks(config, handle.db, { jobs: jobs.queue, outbox: recordEvents, events: jobs.outbox }, {
+    onError: (error) => log?.warn({ err: error }, 'webhooks: link.clicked events not recorded'),
+    onOutcome: (outcome) => observability.metrics.webhookOutcome(outcome), ...options.webhooks,
+  });
+  ingest.onClicks(webhooks.clicks.listener);
+  jobs.dispatcher.subscribe(webhooks.subscriber);
+  for (const definition of webhooks.jobs) jobs.worker.define(definition);
+  // Notifications: milestones hear of stored clicks; their jobs run on the worker.
+  ingest.onClicks((stored) => services.notes.milestones.clicksStored(stored));
+  jobs.dispatcher.subscribe(services.notes.subscriber);
+  for (const definition of services.notes.definitions) jobs.worker.define(definition);
+  for (const { name, cron } of services.notes.schedules) jobs.worker.schedule(name, cron);
+  services.notes.start();
+  // Rate limits (limits-wiring.ts): Redis-backed with REDIS_URL, else per instance.
+  const limits = await buildLimits(config, options.limits);
   const app = await buildApp({
     logLevel: config.logLevel,
     trustProxy: config.trustProxy,
     serveApi: role === 'all' || role === 'api',
     serveRedirects: role === 'all' || role === 'redirect',
     idempotency,
+    metrics: { endpoint: observability.metrics, token: config.metricsToken },
+    shedder: observability.shedder,
     routes: {
-      guard: createGuard({ accounts: services.accounts, apiKeys: services.apiKeys, sessionActors: new SessionActorResolver(services.users), baseUrl: config.baseUrl }),
+      guard: createGuard({ accounts: services.accounts, apiKeys: services.apiKeys, sessionActors: new SessionActorResolver(services.users), baseUrl: config.baseUrl, quotas: limits.api }),
       baseUrl: config.baseUrl,
       secureCookies: config.baseUrl.protocol === 'https:',
       accounts: services.accounts,
@@ -200,54 +278,49 @@ export async function createCurt(config: Config, options: CurtOptions = {}): Pro
       workspaces: services.workspaces,
       analytics: services.analytics,
       presenter: new LinkPresenter(config.baseUrl),
-      authIpLimiter: new MemoryRateLimiter('auth', 10, 60),
-      ready: async () => { await sql`select 1`.execute(handle.db); },
+      authIpLimiter: limits.auth,
+      ready: () => observability.ready(),
       clickExport: new ClickExportService({ reader: new SqlClickExportReader(handle.db), links: services.linkRepository, pageSize: options.clickExportPageSize }),
       liveEvents: new LiveEvents(events),
       eventStream: options.eventStream,
+      jobs: jobs.service,
+      webhooks: webhooks.service,
+      notifications: services.notes.notifications,
+      milestones: services.notes.milestones,
     },
     redirects: (fastify) => ({
       handler: new RedirectHandler({
         resolver, baseUrl: config.baseUrl, hosts, log: fastify.log, clientAddress: clientAddressFor(config.trustProxy), holdUntilDurable: stream !== null,
+        stats: observability.redirectStats, shedder: observability.shedder,
+        notFoundLimiter: limits.notFound,
       }),
-      password: { resolver, hasher, hosts, attempts: new MemoryRateLimiter('link-password', 10, 60) },
+      password: { resolver, hasher, hosts, attempts: limits.linkPassword },
     }),
   });
   log = app.log;
   clicks.start();
   stream?.consumer?.start();
-  const partitions = new ClickPartitions(handle.db);
-  const housekeepingTimer = setInterval(() => {
-    housekeeping.run().catch((error: unknown) => app.log.warn({ err: error }, 'housekeeping failed'));
-    if (config.clickRetentionDays > 0 && (role === 'all' || role === 'worker')) {
-      partitions.prune(Date.now() - config.clickRetentionDays * 86_400_000)
-        .catch((error: unknown) => app.log.warn({ err: error }, 'pruning raw clicks failed'));
-    }
-  }, options.housekeepingMs ?? 3_600_000);
-  housekeepingTimer.unref();
-  const linkRollups = new LinkRollups(handle.db);
-  let rolling = false;
-  const linkRollupTimer = role === 'all' || role === 'worker' ? setInterval(() => {
-    if (rolling) return;
-    rolling = true;
-    linkRollups.run().catch((error: unknown) => app.log.warn({ err: error }, 'per-link rollups failed; retried next time'))
-      .finally(() => { rolling = false; });
-  }, options.linkRollupMs ?? 60_000) : null;
-  linkRollupTimer?.unref();
+  // Housekeeping, per-link rollups and raw click retention are recurring jobs (jobs-wiring.ts).
+  jobs.start();
+  observability.start();
 
   let closing: Promise<void> | null = null;
   return {
-    ...services, app, bootstrapped, clicks, ingest, events,
+    ...services, app, bootstrapped, clicks, ingest, events, invalidation: bus, jobs: jobs.queue, worker: jobs.worker, eventDispatcher: jobs.dispatcher, webhooks, observability,
     close: () => {
       closing ??= (async () => {
-        clearInterval(housekeepingTimer);
-        if (linkRollupTimer) clearInterval(linkRollupTimer);
+        observability.stop();
         await app.close();
+        await jobs.close();
         await clicks.close().catch((error: unknown) => {
           app.log.error({ err: error, lost: clicks.stats().buffered }, 'clicks could not be stored before shutdown');
         });
         await stream?.close();
+        await bus?.close();
+        await webhooks.clicks.idle();
+        await services.notes.close();
         await (events as { close?: () => Promise<void> }).close?.();
+        await limits.close();
         if (!options.database) await handle.close();
       })();
       return closing;

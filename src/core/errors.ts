@@ -18,7 +18,9 @@ export type ErrorCode =
   | 'link-expired'
   | 'quota-exceeded'
   | 'unavailable'
-  | 'internal';
+  | 'overloaded'
+  | 'internal'
+  | 'job-not-retryable';
 
 export interface FieldError {
   /** JSON Pointer (RFC 6901) into the request body or query, e.g. "/url". */

@@ -22,12 +22,19 @@ import { qrRoutes } from './routes/qr.routes.js';
 import { DomainSchema, domainRoutes } from './routes/domains.routes.js';
 import { MemberSchema, WorkspaceSchema, workspaceRoutes } from './routes/workspaces.routes.js';
 import { registerErrorHandling } from './plugins/errors.js';
+import { JobSchema, jobRoutes } from './routes/jobs.routes.js';
+import { WebhookDeliverySchema, WebhookSchema, webhookRoutes } from './routes/webhooks.routes.js';
 import { createSchemaController } from './validation.js';
 import { withStandardHeaders } from './openapi-headers.js';
 import { registerIdempotency } from './plugins/idempotency.js';
 import type { IdempotencyService } from '../core/idempotency/idempotency-service.js';
 import { passwordRoutes, type PasswordRouteDeps } from './redirect/password.routes.js';
+import { NotificationSchema, notificationRoutes } from './routes/notifications.routes.js';
+import { milestoneRoutes } from './routes/milestones.routes.js';
+import { InvitationSchema } from './routes/workspaces.routes.js';
 import type { RedirectHandler } from './redirect/redirect-handler.js';
+import { registerMetrics, type MetricsEndpoint } from './routes/metrics.routes.js';
+import { registerLoadShedding, type LoadShedder } from './plugins/load-shedding.js';
 
 export interface AppOptions {
   logLevel: string;
@@ -38,6 +45,10 @@ export interface AppOptions {
   idempotency: IdempotencyService;
   /** Built after the logger exists, so the hot path logs through it. */
   redirects: (app: FastifyInstance) => { handler: RedirectHandler; password: Omit<PasswordRouteDeps, 'handler'> };
+  /** GET /metrics and request timings (every role); null: no /metrics route. */
+  metrics?: { endpoint: MetricsEndpoint; token: string | null } | null;
+  /** Load shedding of every route but /healthz, /readyz and /metrics. */
+  shedder?: LoadShedder | null;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -63,8 +74,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.removeContentTypeParser('text/plain');
   app.decorateRequest('actor', null);
   app.addHook('onRequest', async (request, reply) => { reply.header('X-Request-Id', request.id); });
-  for (const schema of [ProblemSchema, LinkSchema, RuleSchema, VariantSchema, UtmSchema, UserSchema, ApiKeySchema, DomainSchema, WorkspaceSchema, MemberSchema, ClickSchema, LiveEventSchema]) app.addSchema(schema);
+  for (const schema of [ProblemSchema, LinkSchema, RuleSchema, VariantSchema, UtmSchema, UserSchema, ApiKeySchema, DomainSchema, WorkspaceSchema, MemberSchema, ClickSchema, LiveEventSchema, JobSchema, WebhookSchema, WebhookDeliverySchema, NotificationSchema, InvitationSchema]) app.addSchema(schema);
   registerErrorHandling(app, options.routes.baseUrl.origin);
+  if (options.shedder) registerLoadShedding(app, options.shedder, options.routes.baseUrl.origin);
 
   if (options.serveApi) {
     // Registered before any route so that every route, /healthz included, is documented.
@@ -81,10 +93,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
       transform: ({ schema, url, route }) => ({
         url,
-        schema: schema ? { ...schema, response: withStandardHeaders(route.method, schema.response as never) } as typeof schema : schema,
+        schema: schema ? { ...schema, response: withStandardHeaders(route.method, schema.response as never, Array.isArray(schema.security) && schema.security.length > 0) } as typeof schema : schema,
       }),
     });
   }
+  // Before every route: its request-duration hook must apply to them all.
+  if (options.metrics) registerMetrics(app, options.metrics.endpoint, options.metrics.token, options.routes.baseUrl.origin);
   await app.register(healthRoutes(options.routes));
   if (options.serveApi) {
     await app.register(cookie);
@@ -100,6 +114,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await api.register(clickRoutes(options.routes));
       await api.register(eventRoutes(options.routes));
       await api.register(analyticsRoutes(options.routes));
+      await api.register(jobRoutes(options.routes));
+      await api.register(webhookRoutes(options.routes));
+      await api.register(notificationRoutes(options.routes));
+      await api.register(milestoneRoutes(options.routes));
       api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
     }, { prefix: '/api/v1' });
     await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { url: '/api/v1/openapi.json' } as object });

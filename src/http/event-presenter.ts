@@ -10,6 +10,9 @@ export class EventPresenter {
   }
 
   present(event: LiveEvent) {
-    return { type: event.type, timestamp: event.timestamp.toISOString(), data: this.clicks.present(event.data) };
+    const timestamp = event.timestamp.toISOString();
+    // link.* events carry the link already presented (the outbox stored the API's view).
+    if (event.type !== 'link.clicked') return { type: event.type, timestamp, data: event.data };
+    return { type: event.type, timestamp, data: this.clicks.present(event.data) };
   }
 }

@@ -22,6 +22,8 @@ export const PROBLEMS: Record<ErrorCode, { status: number; title: string }> = {
   'quota-exceeded': { status: 429, title: 'Too many requests' },
   internal: { status: 500, title: 'Internal error' },
   unavailable: { status: 503, title: 'Service unavailable' },
+  'job-not-retryable': { status: 409, title: 'Job not retryable' },
+  overloaded: { status: 503, title: 'Overloaded' },
 };
 
 export interface Problem {

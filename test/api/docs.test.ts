@@ -20,7 +20,7 @@ describe('documentation and operations', () => {
     const expected = ['post /api/v1/auth/signup', 'post /api/v1/auth/login', 'post /api/v1/auth/logout', 'get /api/v1/me', 'get /api/v1/api-keys',
       'post /api/v1/api-keys', 'delete /api/v1/api-keys/{id}', 'get /api/v1/links', 'post /api/v1/links', 'post /api/v1/links/bulk',
       'get /api/v1/links/{id}', 'patch /api/v1/links/{id}', 'delete /api/v1/links/{id}', 'get /api/v1/tags', 'get /api/v1/clicks', 'get /api/v1/events', 'get /api/v1/analytics',
-      'get /healthz', 'get /readyz'];
+      'get /healthz', 'get /readyz', 'get /metrics'];
     for (const op of expected) {
       const [method, path] = op.split(' ') as [string, string];
       const operation = doc.paths[path]?.[method];
@@ -30,6 +30,9 @@ describe('documentation and operations', () => {
       if (path.startsWith('/api/v1/') && !path.includes('/auth/')) {
         for (const s of ['401', '403', '422', '429']) assert.ok(statuses.includes(s), `${op} documents ${s}`);
         assert.ok(operation.security, `${op} documents its security`);
+        for (const s of [...statuses.filter((x) => x.startsWith('2')), '429']) {
+          assert.ok(operation.responses[s].headers?.RateLimit && operation.responses[s].headers?.['RateLimit-Policy'], `${op} ${s} documents the RateLimit headers`);
+        }
         assert.equal(operation.responses['401'].content['application/problem+json'].schema.$ref, '#/components/schemas/Problem');
       }
       for (const [status, response] of Object.entries(operation.responses as Record<string, { headers?: Record<string, unknown> }>)) {

@@ -44,7 +44,9 @@ class SseClient {
 
   static open(port: number, key: string): Promise<SseClient> {
     return new Promise((resolve, reject) => {
-      request({ port, host: '127.0.0.1', path: '/api/v1/events', headers: { ...bearer(key), accept: 'text/event-stream' } }, (res) => resolve(new SseClient(res)))
+      // agent: false: a pooled keep-alive socket is unref'd once the stream completes, and the test
+      // would then race the server's FIN with an empty event loop.
+      request({ port, host: '127.0.0.1', agent: false, path: '/api/v1/events', headers: { ...bearer(key), accept: 'text/event-stream' } }, (res) => resolve(new SseClient(res)))
         .on('error', reject).end();
     });
   }
@@ -76,6 +78,7 @@ describe('GET /events', { timeout: 60_000 }, () => {
   it('a served redirect reaches a connected SSE client of the link\'s workspace (capture → ingest → feed)', async () => {
     const created = await t.curt.app.inject({ method: 'POST', url: '/api/v1/links', headers: bearer(a.key), payload: { url: 'https://example.com/live' } });
     const link = created.json() as { id: string; slug: string };
+    await t.curt.worker.drain(); // its link.created goes out now, before the clients connect
     const [clientA, clientB] = await Promise.all([SseClient.open(port, a.key), SseClient.open(port, b.key)]);
     const hop = await fetch(`http://127.0.0.1:${port}/${link.slug}`, { redirect: 'manual', headers: { 'user-agent': 'Mozilla/5.0 Firefox/128.0' } });
     assert.equal(hop.status, 302);

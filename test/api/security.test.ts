@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { engines } from '../support/engines.js';
 import { bearer, createTenant, startCurt, type Tenant, type TestCurt } from '../support/harness.js';
 
-type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 interface RouteCase { method: Method; url: string; scope: string | null; body?: unknown; sessionOnly?: boolean }
 
 /** Every authenticated API route and the scope it needs (null: any valid credential). */
@@ -36,6 +36,24 @@ const ROUTES: RouteCase[] = [
   { method: 'DELETE', url: '/api/v1/workspaces/ws_missing/members/usr_missing', scope: 'workspace:admin' },
   { method: 'GET', url: '/api/v1/clicks', scope: 'analytics:read' },
   { method: 'GET', url: '/api/v1/events', scope: 'analytics:read' },
+  { method: 'GET', url: '/api/v1/jobs', scope: 'workspace:admin' },
+  { method: 'POST', url: '/api/v1/jobs/job_missing/retry', scope: 'workspace:admin' },
+  { method: 'GET', url: '/api/v1/webhooks', scope: 'webhooks:read' },
+  { method: 'POST', url: '/api/v1/webhooks', scope: 'webhooks:write', body: { url: 'https://93.184.216.34/', events: ['link.created'] } },
+  { method: 'GET', url: '/api/v1/webhooks/wh_missing', scope: 'webhooks:read' },
+  { method: 'PATCH', url: '/api/v1/webhooks/wh_missing', scope: 'webhooks:write', body: { enabled: false } },
+  { method: 'DELETE', url: '/api/v1/webhooks/wh_missing', scope: 'webhooks:write' },
+  { method: 'POST', url: '/api/v1/webhooks/wh_missing/rotate-secret', scope: 'webhooks:write' },
+  { method: 'GET', url: '/api/v1/webhooks/wh_missing/deliveries', scope: 'webhooks:read' },
+  { method: 'POST', url: '/api/v1/webhooks/wh_missing/deliveries/whd_missing/retry', scope: 'webhooks:write' },
+  { method: 'POST', url: '/api/v1/webhooks/wh_missing/test', scope: 'webhooks:write' },
+  // Notifications
+  { method: 'GET', url: '/api/v1/notifications', scope: null },
+  { method: 'POST', url: '/api/v1/notifications/ntf_missing/read', scope: null },
+  { method: 'GET', url: '/api/v1/notifications/preferences', scope: null },
+  { method: 'PUT', url: '/api/v1/notifications/preferences', scope: null, body: { preferences: [] } },
+  { method: 'GET', url: '/api/v1/links/lnk_missing/milestones', scope: 'links:read' },
+  { method: 'PUT', url: '/api/v1/links/lnk_missing/milestones', scope: 'links:write', body: { thresholds: [10] } },
 ];
 const PUBLIC = new Set(['POST /api/v1/auth/signup', 'POST /api/v1/auth/login', 'POST /api/v1/auth/logout']);
 
@@ -55,7 +73,7 @@ for (const engine of engines) {
     it('the table covers every route in the OpenAPI document', async () => {
       const doc = (await t.curt.app.inject('/api/v1/openapi.json')).json() as { paths: Record<string, Record<string, unknown>> };
       const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
-      const covered = new Set(ROUTES.map((r) => `${r.method} ${r.url.replace(/(key|lnk|ws|dom)_missing/, '{id}').replace(/usr_missing/, '{userId}')}`));
+      const covered = new Set(ROUTES.map((r) => `${r.method} ${r.url.replace(/(key|lnk|ws|dom|job|wh|ntf)_missing/, '{id}').replace(/usr_missing/, '{userId}').replace(/whd_missing/, '{deliveryId}')}`));
       for (const op of documented.filter((o) => o.includes('/api/v1/') && !PUBLIC.has(o))) assert.ok(covered.has(op), `${op} has no security case`);
     });
 

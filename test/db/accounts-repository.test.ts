@@ -29,7 +29,7 @@ for (const engine of engines) {
     const workspaceRow = (id: string) => db.selectFrom('workspaces').selectAll().where('id', '=', id).executeTakeFirst();
     /** Inserts an API key and returns it with its hash. */
     async function addKey(workspaceId: string, createdBy: string, fields: Partial<ApiKey> = {}): Promise<ApiKey & { keyHash: string }> {
-      const key = { id: newId('key'), workspaceId, createdBy, name: 'key', hint: 'ab12', scopes: ['links:read' as const], createdAt: new Date(), lastUsedAt: null, keyHash: unique('hash'), ...fields };
+      const key = { id: newId('key'), workspaceId, createdBy, name: 'key', hint: 'ab12', scopes: ['links:read' as const], createdAt: new Date(), lastUsedAt: null, rateLimit: null, keyHash: unique('hash'), ...fields };
       await keys.insert(key);
       return key;
     }
@@ -132,6 +132,14 @@ for (const engine of engines) {
       assert.equal(await keys.findActiveByHash(own.keyHash), null);
       assert.equal(await keys.revoke(alice.workspaceId, own.id, null, new Date()), false, 'already revoked');
       assert.equal(await keys.findActiveByHash('unknown'), null);
+    });
+
+    it('stores a key\'s own rate limit; the column refuses sizes outside 1..100000 (0007)', async () => {
+      const limited = await addKey(alice.workspaceId, alice.userId, { rateLimit: 25 });
+      assert.equal((await keys.findActiveByHash(limited.keyHash))?.rateLimit, 25);
+      const page = await keys.list(alice.workspaceId, null, null, 100);
+      assert.equal(page.items.find((k) => k.id === limited.id)?.rateLimit, 25);
+      for (const bad of [0, 100_001]) await assert.rejects(addKey(alice.workspaceId, alice.userId, { rateLimit: bad }), `rate limit ${bad} refused`);
     });
 
     it('lists active keys newest first, paged by created_at and id, optionally by creator', async () => {

@@ -120,7 +120,7 @@ describe('ApiKeyService: authenticate', () => {
     const { key, apiKey } = await service.create(session('usr_a', 'owner', repo), { scopes: ['links:read', 'analytics:read'] });
     const actor = await service.authenticate(key);
     assert.deepEqual(actor && { ...actor, scopes: [...actor.scopes].sort() },
-      { kind: 'api-key', userId: 'usr_a', apiKeyId: apiKey.id, workspaceId: WS, scopes: ['analytics:read', 'links:read'] });
+      { kind: 'api-key', userId: 'usr_a', apiKeyId: apiKey.id, workspaceId: WS, scopes: ['analytics:read', 'links:read'], rateLimit: null });
   });
 
   it('returns null for unknown, malformed and revoked keys', async () => {

@@ -50,3 +50,43 @@ describe('configuration', () => {
     assert.deepEqual(loadConfig({ CURT_TRUST_PROXY: '10.0.0.0/8, ::1' }).trustProxy, ['10.0.0.0/8', '::1']);
   });
 });
+
+describe('configuration: e-mail', () => {
+  it('turns e-mail on with an smtp(s) URL and defaults the sender to the base host', () => {
+    assert.equal(loadConfig({}).smtpUrl, null);
+    assert.equal(loadConfig({}).mailFrom, 'Curt <curt@localhost>');
+    const c = loadConfig({ SMTP_URL: 'smtps://user:pass@mail.example.com:465', CURT_BASE_URL: 'https://go.example.com' });
+    assert.equal(c.smtpUrl, 'smtps://user:pass@mail.example.com:465');
+    assert.equal(c.mailFrom, 'Curt <curt@go.example.com>');
+    assert.equal(loadConfig({ CURT_MAIL_FROM: 'Links <links@example.com>' }).mailFrom, 'Links <links@example.com>');
+  });
+
+  it('refuses other schemes, a URL without host, and a sender that is no address or breaks the header', () => {
+    for (const [env, variable] of [
+      [{ SMTP_URL: 'http://mail.example.com' }, 'SMTP_URL'], [{ SMTP_URL: 'smtp://' }, 'SMTP_URL'],
+      [{ CURT_MAIL_FROM: 'curt' }, 'CURT_MAIL_FROM'], [{ CURT_MAIL_FROM: 'Curt <a@b>\r\nBcc: x@example.com' }, 'CURT_MAIL_FROM'],
+    ] as const) {
+      assert.throws(() => loadConfig(env), (e: unknown) => e instanceof ConfigError && e.variable === variable, JSON.stringify(env));
+    }
+    assert.throws(() => loadConfig({ SMTP_URL: 'smtp://me:secret@' }), (e: Error) => !e.message.includes('secret'));
+  });
+});
+
+describe('configuration: metrics and load shedding', () => {
+  it('leaves /metrics open by default and sheds past 1 s of event-loop delay', () => {
+    const c = loadConfig({});
+    assert.equal(c.metricsToken, null);
+    assert.equal(c.shedEventLoopDelayMs, 1000);
+    assert.equal(loadConfig({ CURT_METRICS_TOKEN: 'a-long-enough-token_123' }).metricsToken, 'a-long-enough-token_123');
+    assert.equal(loadConfig({ CURT_SHED_EVENT_LOOP_DELAY_MS: '0' }).shedEventLoopDelayMs, 0);
+  });
+
+  it('refuses a short or spaced token and a delay out of range', () => {
+    for (const [env, variable] of [
+      [{ CURT_METRICS_TOKEN: 'short' }, 'CURT_METRICS_TOKEN'], [{ CURT_METRICS_TOKEN: 'has a space in the middle' }, 'CURT_METRICS_TOKEN'],
+      [{ CURT_SHED_EVENT_LOOP_DELAY_MS: '-1' }, 'CURT_SHED_EVENT_LOOP_DELAY_MS'], [{ CURT_SHED_EVENT_LOOP_DELAY_MS: '60001' }, 'CURT_SHED_EVENT_LOOP_DELAY_MS'],
+    ] as const) {
+      assert.throws(() => loadConfig(env), (e: unknown) => e instanceof ConfigError && e.variable === variable, JSON.stringify(env));
+    }
+  });
+});

@@ -8,7 +8,13 @@ export interface DatabaseHandle {
   db: Db;
   engine: 'pglite' | 'postgres';
   close(): Promise<void>;
+  /** Metrics: node-postgres pool use (PostgreSQL), or queries in flight to the PGlite thread. */
+  stats?(): DatabaseStats;
 }
+
+export type DatabaseStats =
+  | { engine: 'postgres'; total: number; idle: number; waiting: number; max: number }
+  | { engine: 'pglite'; inFlight: number };
 
 const INT8 = 20;
 const NUMERIC = 1700;
@@ -24,12 +30,16 @@ export async function openPostgres(url: string, poolSize = 10): Promise<Database
   // An idle client's error (server restart) must not crash the process; the pool replaces it.
   pool.on('error', () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return { db, engine: 'postgres', close: () => db.destroy() };
+  return {
+    db, engine: 'postgres', close: () => db.destroy(),
+    stats: () => ({ engine: 'postgres', total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: poolSize }),
+  };
 }
 
-/** Embedded PGlite; dataDir null keeps everything in memory (tests). Loaded only when used. */
+/** Embedded PGlite on its own worker thread; dataDir null keeps everything in memory (tests). Loaded only when used. */
 export async function openPGlite(dataDir: string | null): Promise<DatabaseHandle> {
-  const { startPGlite } = await import('./pglite-client.js');
-  const db = new Kysely<Database>({ dialect: new PGliteDialect(await startPGlite(dataDir)) });
-  return { db, engine: 'pglite', close: () => db.destroy() };
+  const { startPGliteWorker } = await import('./pglite-worker-client.js');
+  const client = await startPGliteWorker(dataDir);
+  const db = new Kysely<Database>({ dialect: new PGliteDialect(client) });
+  return { db, engine: 'pglite', close: () => db.destroy(), stats: () => ({ engine: 'pglite', inFlight: client.inFlight?.() ?? 0 }) };
 }

@@ -44,6 +44,8 @@ export interface ApiKeysTable {
   created_at: Timestamp;
   last_used_at: Date | null;
   revoked_at: Date | null;
+  /** Requests per minute; null = the default (0007). */
+  rate_limit: Generated<number | null>;
 }
 
 export interface DomainsTable {
@@ -145,7 +147,111 @@ export interface VisitorSaltsTable {
   salt: Uint8Array;
 }
 
+/** migrations/0004_jobs.sql: the job queue, recurring schedules, the events outbox. */
+export interface JobsTable {
+  id: string;
+  name: string;
+  payload: Json<Record<string, unknown>>;
+  workspace_id: string | null;
+  state: 'queued' | 'running' | 'succeeded' | 'dead';
+  attempt: Generated<number>;
+  max_attempts: number | null;
+  run_at: Timestamp;
+  locked_until: Date | null;
+  locked_by: string | null;
+  singleton_key: string | null;
+  last_error: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  finished_at: Date | null;
+}
+
+export interface JobSchedulesTable {
+  name: string;
+  last_tick: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface EventsTable {
+  id: string;
+  workspace_id: string;
+  type: string;
+  link_id: string | null;
+  tags: string[];
+  data: Json<Record<string, unknown>>;
+  created_at: Timestamp;
+  dispatched_at: Date | null;
+}
+
+export interface LinkExpirationsTable {
+  link_id: string;
+  expiry: string;
+  created_at: Timestamp;
+}
+
+/** Notifications, e-mails, preferences, milestones and invitations (migrations/0006_notifications.sql). */
+export interface NotificationsTable {
+  id: string;
+  user_id: string;
+  workspace_id: string;
+  type: string;
+  title: string;
+  body: string;
+  data: Json<Record<string, unknown>>;
+  dedupe_key: string;
+  read_at: Date | null;
+  created_at: Timestamp;
+}
+
+export interface NotificationPreferencesTable {
+  user_id: string;
+  type: string;
+  in_app: boolean;
+  email: boolean;
+  updated_at: Timestamp;
+}
+
+export interface NotificationEmailsTable {
+  id: string;
+  user_id: string | null;
+  to_address: string;
+  dedupe_key: string;
+  subject: string;
+  text_body: string;
+  html_body: string;
+  sent_at: Date | null;
+  created_at: Timestamp;
+}
+
+export interface LinkMilestonesTable {
+  link_id: string;
+  workspace_id: string;
+  threshold: ColumnType<number, number, number>;
+  created_by: string | null;
+  reached_at: Date | null;
+  notified_at: Date | null;
+  created_at: Timestamp;
+}
+
+export interface WorkspaceInvitationsTable {
+  id: string;
+  workspace_id: string;
+  email: string;
+  role: string;
+  token_hash: string;
+  invited_by: string | null;
+  expires_at: Timestamp;
+  accepted_at: Date | null;
+  accepted_by: string | null;
+  created_at: Timestamp;
+}
+
 export interface Database {
+  notifications: NotificationsTable;
+  notification_preferences: NotificationPreferencesTable;
+  notification_emails: NotificationEmailsTable;
+  link_milestones: LinkMilestonesTable;
+  workspace_invitations: WorkspaceInvitationsTable;
   clicks: ClicksTable;
   click_rollups_hourly: ClickRollupsTable;
   click_rollups_daily: ClickRollupsTable;
@@ -160,4 +266,44 @@ export interface Database {
   tags: TagsTable;
   idempotency_keys: IdempotencyKeysTable;
   schema_migrations: SchemaMigrationsTable;
+  jobs: JobsTable;
+  job_schedules: JobSchedulesTable;
+  events: EventsTable;
+  link_expirations: LinkExpirationsTable;
+  webhooks: WebhooksTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+}
+
+/** migrations/0005_webhooks.sql */
+export interface WebhooksTable {
+  id: string;
+  workspace_id: string;
+  url: string;
+  events: string[];
+  link_ids: string[];
+  tags: string[];
+  secret: string;
+  previous_secret: string | null;
+  previous_secret_expires_at: Date | null;
+  enabled: boolean;
+  disabled_reason: string | null;
+  failing_since: Date | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface WebhookDeliveriesTable {
+  id: string;
+  webhook_id: string;
+  workspace_id: string;
+  event_id: string;
+  event_type: string;
+  attempt: number;
+  status: 'delivered' | 'failed';
+  response_status: number | null;
+  duration_ms: number;
+  response_excerpt: string | null;
+  error: string | null;
+  next_attempt_at: Date | null;
+  created_at: Timestamp;
 }

@@ -39,6 +39,12 @@ export class MemoryRedirectCache implements RedirectInvalidation {
     else this.hits.set(key, target);
   }
 
+  /** Forgets everything (after missed invalidations, e.g. a Redis outage). */
+  clear(): void {
+    this.hits.clear();
+    this.misses.clear();
+  }
+
   invalidate(domain: string, slug: string): void {
     const key = RedirectResolver.key(domain, slug);
     this.hits.delete(key);

@@ -1,5 +1,5 @@
 import type { ClickEvent } from '../../core/analytics/click.js';
-import type { LiveEvent } from '../../core/events/live-event.js';
+import { isLinkChangeType, type LiveEvent } from '../../core/events/live-event.js';
 
 /** What one pub/sub message carries: the publishing instance, and one workspace's events. */
 export interface FeedMessage {
@@ -25,7 +25,12 @@ export function decodeFeedMessage(text: string): FeedMessage | null {
 }
 
 function decodeEvent(raw: unknown): LiveEvent | null {
-  if (!isRecord(raw) || raw.type !== 'link.clicked' || typeof raw.id !== 'string' || typeof raw.workspaceId !== 'string') return null;
+  if (!isRecord(raw) || typeof raw.type !== 'string' || typeof raw.id !== 'string' || typeof raw.workspaceId !== 'string') return null;
+  if (isLinkChangeType(raw.type)) {
+    if (!isRecord(raw.data) || typeof raw.timestamp !== 'string') return null;
+    return { type: raw.type, id: raw.id, workspaceId: raw.workspaceId, timestamp: new Date(raw.timestamp), data: raw.data };
+  }
+  if (raw.type !== 'link.clicked') return null;
   if (!isRecord(raw.data) || typeof raw.timestamp !== 'string' || typeof raw.data.at !== 'string') return null;
   const data = { ...(raw.data as unknown as ClickEvent), at: new Date(raw.data.at) };
   return { type: 'link.clicked', id: raw.id, workspaceId: raw.workspaceId, timestamp: new Date(raw.timestamp), data };

@@ -16,7 +16,11 @@ export interface CreatedKey {
 export interface KeyRequest {
   name?: string | undefined;
   scopes: string[];
+  /** Requests per minute (1..100000); null or absent = the deployment's default. */
+  rateLimit?: number | null | undefined;
 }
+
+export const MAX_KEY_RATE_LIMIT = 100_000;
 
 export class ApiKeyService {
   constructor(private readonly keys: ApiKeyRepository, private readonly now: () => Date = () => new Date()) {}
@@ -36,14 +40,14 @@ export class ApiKeyService {
     if (beyond.length > 0) {
       throw new DomainError('forbidden', `a key cannot have more rights than its creator; you lack ${beyond.join(', ')}`);
     }
-    return this.insert(actor.workspaceId, actor.userId, scopes, request.name);
+    return this.insert(actor.workspaceId, actor.userId, scopes, request);
   }
 
   /** Operator path (CLI, bootstrap): the key acts for the workspace's owner. */
   async createForWorkspace(workspaceId: string, request: KeyRequest, secret?: string): Promise<CreatedKey> {
     const owner = await this.keys.workspaceOwner(workspaceId);
     if (!owner) throw notFound(`workspace ${workspaceId}`);
-    return this.insert(workspaceId, owner, this.parseScopes(request.scopes), request.name, secret);
+    return this.insert(workspaceId, owner, this.parseScopes(request.scopes), request, secret);
   }
 
   async list(actor: Actor, after: { createdAt: Date; id: string } | null, limit: number): Promise<KeyPage> {
@@ -69,7 +73,7 @@ export class ApiKeyService {
       // Bookkeeping only: a failed write must not fail the request.
       this.keys.touch(key.id, now).catch(() => {});
     }
-    return { kind: 'api-key', userId: key.createdBy, apiKeyId: key.id, workspaceId: key.workspaceId, scopes };
+    return { kind: 'api-key', userId: key.createdBy, apiKeyId: key.id, workspaceId: key.workspaceId, scopes, rateLimit: key.rateLimit };
   }
 
   private ownOnly(actor: Actor): string | null {
@@ -85,13 +89,17 @@ export class ApiKeyService {
     return [...new Set(raw as Scope[])];
   }
 
-  private async insert(workspaceId: string, createdBy: string, scopes: Scope[], name: string | undefined, secret?: string): Promise<CreatedKey> {
-    const cleanName = (name ?? '').trim() || 'API key';
+  private async insert(workspaceId: string, createdBy: string, scopes: Scope[], request: KeyRequest, secret?: string): Promise<CreatedKey> {
+    const cleanName = (request.name ?? '').trim() || 'API key';
     if (cleanName.length > 100) throw invalid([{ pointer: '/name', detail: 'must be at most 100 characters' }]);
+    const rateLimit = request.rateLimit ?? null;
+    if (rateLimit !== null && (!Number.isInteger(rateLimit) || rateLimit < 1 || rateLimit > MAX_KEY_RATE_LIMIT)) {
+      throw invalid([{ pointer: '/rateLimit', detail: `must be a whole number of requests per minute from 1 to ${MAX_KEY_RATE_LIMIT}, or null for the default` }]);
+    }
     const key = secret ?? API_KEY_PREFIX + newSecret();
     const apiKey: ApiKey = {
       id: newId('key'), workspaceId, createdBy, name: cleanName, scopes,
-      hint: `${API_KEY_PREFIX}…${key.slice(-4)}`, createdAt: this.now(), lastUsedAt: null,
+      hint: `${API_KEY_PREFIX}…${key.slice(-4)}`, createdAt: this.now(), lastUsedAt: null, rateLimit,
     };
     await this.keys.insert({ ...apiKey, keyHash: sha256(key) });
     return { apiKey, key };

@@ -9,6 +9,8 @@ export interface ApiKey {
   scopes: Scope[];
   createdAt: Date;
   lastUsedAt: Date | null;
+  /** Requests per minute; null = the deployment's default (SPEC §4: 600). */
+  rateLimit: number | null;
 }
 
 export interface StoredKey extends ApiKey {

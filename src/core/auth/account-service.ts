@@ -2,6 +2,7 @@ import { DomainError, invalid, type FieldError } from '../errors.js';
 import { newId, newSecret, sha256 } from '../ids.js';
 import { checkPassword, normalizeEmail } from './credentials.js';
 import type { Membership, PasswordHasher, RateLimiter, SessionRepository, User, UserRepository } from './ports.js';
+import type { SignupInvitations } from '../workspaces/invitation.js';
 
 export interface AccountServiceDeps {
   users: UserRepository;
@@ -12,6 +13,8 @@ export interface AccountServiceDeps {
   signup: 'open' | 'closed' | 'invite';
   sessionDays?: number;
   now?: () => Date;
+  /** Lets an invited address sign up (and join) under CURT_SIGNUP=invite; absent: no invitations. */
+  invitations?: SignupInvitations;
 }
 
 export interface NewSession {
@@ -57,12 +60,23 @@ export class AccountService {
     return { id, email, isAdmin: input.isAdmin ?? false, createdAt: this.now() };
   }
 
-  async signup(email: string, password: string): Promise<NewSession> {
-    if (this.deps.signup !== 'open') {
+  /**
+   * Open sign-up, or (CURT_SIGNUP=invite, or open) with an invitation's token for the same
+   * address, which also joins the inviting workspace. Closed sign-up refuses both.
+   */
+  async signup(email: string, password: string, inviteToken?: string): Promise<NewSession> {
+    const invitable = inviteToken !== undefined && this.deps.invitations !== undefined && this.deps.signup !== 'closed';
+    if (this.deps.signup !== 'open' && !invitable) {
       const detail = this.deps.signup === 'invite' ? 'sign-up needs an invitation from a workspace admin' : 'sign-up is closed; an administrator creates accounts';
       throw new DomainError('signup-closed', detail);
     }
+    const invitation = invitable ? await this.deps.invitations!.findOpen(inviteToken!) : null;
+    if (invitable && (!invitation || invitation.email !== normalizeEmail(email))) {
+      throw invalid([{ pointer: '/inviteToken', detail: invitation ? 'was sent to another e-mail address' : 'is unknown, used or expired' }]);
+    }
     const user = await this.createUser({ email, password });
+    // Accepting can only lose a race with another sign-up of the same invitation; the account stays.
+    if (invitation) await this.deps.invitations!.accept(invitation, user.id);
     return this.openSession(user);
   }
 

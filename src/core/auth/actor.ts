@@ -9,6 +9,8 @@ export interface Actor {
   apiKeyId: string | null;
   workspaceId: string;
   scopes: ReadonlySet<Scope>;
+  /** An API key's own requests-per-minute limit; null or absent = the default. */
+  rateLimit?: number | null;
 }
 
 export function requireScope(actor: Actor, scope: Scope): void {

@@ -27,6 +27,12 @@ export class HostTable implements DomainListener {
     return this.notFound.get(domain) ?? null;
   }
 
+  /** Replaces every custom domain (reloaded from storage after another instance changed one). */
+  replaceAll(domains: Domain[]): void {
+    this.notFound.clear();
+    for (const d of domains) this.domainSaved(d);
+  }
+
   domainSaved(domain: Domain): void {
     this.notFound.set(domain.host, domain.notFoundUrl);
   }

@@ -5,9 +5,13 @@ import { isRole, type Role } from '../auth/scopes.js';
 import { DomainError, invalid, notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import { decodeTimeCursor, encodeTimeCursor } from '../pagination.js';
+import type { Invitation, MemberInvitations } from './invitation.js';
 import type { Member, MembershipChange, Workspace, WorkspaceRepository } from './workspace.js';
 
 export interface WorkspaceView extends Workspace { role: Role }
+
+/** An existing account becomes a member; an address without one is invited (when invitations are on). */
+export type AddMemberResult = { member: Member; invitation?: never } | { invitation: Invitation; member?: never };
 
 const RANK: Record<Role, number> = { viewer: 0, member: 1, admin: 2, owner: 3 };
 
@@ -17,7 +21,12 @@ const RANK: Record<Role, number> = { viewer: 0, member: 1, admin: 2, owner: 3 };
  * An API key acts only in its own workspace and needs workspace:admin to change it.
  */
 export class WorkspaceService {
-  constructor(private readonly workspaces: WorkspaceRepository, private readonly users: UserRepository, private readonly now: () => Date = () => new Date()) {}
+  constructor(
+    private readonly workspaces: WorkspaceRepository,
+    private readonly users: UserRepository,
+    private readonly now: () => Date = () => new Date(),
+    private readonly invitations: MemberInvitations | null = null,
+  ) {}
 
   async list(actor: Actor): Promise<Membership[]> {
     const all = await this.users.memberships(actor.userId);
@@ -59,17 +68,25 @@ export class WorkspaceService {
     return { members, nextCursor: rows.length > limit && last ? encodeTimeCursor(last.createdAt, last.userId) : null };
   }
 
-  /** Adds an existing account. (E-mail invitations for new people come with notifications.) */
-  async addMember(actor: Actor, id: string, email: unknown, role: unknown): Promise<Member> {
+  /**
+   * Adds an existing account and notifies them; invites an address without one when
+   * invitations are on (e-mail configured, sign-up not closed), else refuses it.
+   */
+  async addMember(actor: Actor, id: string, email: unknown, role: unknown): Promise<AddMemberResult> {
     const wanted = checkRole(role);
     const mine = await this.roleIn(actor, id, 'admin');
     this.mayGrant(mine, wanted);
     const normalized = typeof email === 'string' ? normalizeEmail(email) : { pointer: '/email', detail: 'is required' };
     if (typeof normalized !== 'string') throw invalid([normalized]);
     const user = await this.users.findByEmail(normalized);
-    if (!user) throw invalid([{ pointer: '/email', detail: 'has no Curt account; ask them to sign up first' }]);
+    const workspace = (await this.workspaces.get(id))!;
+    if (!user) {
+      if (!this.invitations?.available) throw invalid([{ pointer: '/email', detail: 'has no Curt account; ask them to sign up first' }]);
+      return { invitation: await this.invitations.invite(workspace, normalized, wanted, actor.userId) };
+    }
     if (!(await this.workspaces.addMember(id, user.id, wanted))) throw new DomainError('conflict', `${normalized} is already a member`);
-    return (await this.workspaces.member(id, user.id))!;
+    await this.invitations?.memberAdded(workspace, user.id, wanted, actor.userId);
+    return { member: (await this.workspaces.member(id, user.id))! };
   }
 
   async setRole(actor: Actor, id: string, userId: string, role: unknown): Promise<Member> {

@@ -6,6 +6,8 @@ import { requireScope, type Actor } from '../../core/auth/actor.js';
 import type { SessionActorResolver } from '../../core/auth/actor-resolver.js';
 import type { Scope } from '../../core/auth/scopes.js';
 import { DomainError } from '../../core/errors.js';
+import type { ApiQuotas } from '../../core/auth/api-quotas.js';
+import { enforceLimit } from '../rate-limit-headers.js';
 
 export const SESSION_COOKIE = 'curt_session';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -21,6 +23,8 @@ export interface AuthDeps {
   apiKeys: ApiKeyService;
   sessionActors: SessionActorResolver;
   baseUrl: URL;
+  /** SPEC §4: per API key (or per session user) requests per minute; absent = unlimited. */
+  quotas?: ApiQuotas;
 }
 
 /** An onRequest hook: callers are known before the body is even read. */
@@ -28,11 +32,19 @@ export type Guard = (scope?: Scope) => onRequestAsyncHookHandler;
 
 /**
  * Builds preHandlers that resolve the caller (Bearer API key first, else the session
- * cookie), fix the workspace, check the scope, and refuse cross-site cookie writes.
+ * cookie), fix the workspace, spend the caller's API quota (RateLimit headers, 429),
+ * check the scope, and refuse cross-site cookie writes.
  */
 export function createGuard(deps: AuthDeps): Guard {
-  return (scope) => async function guard(request: FastifyRequest, _reply: FastifyReply) {
+  return (scope) => async function guard(request: FastifyRequest, reply: FastifyReply) {
     const actor = await resolveActor(deps, request);
+    // Spent by every authenticated request, before the scope check: refused calls count too.
+    if (deps.quotas) {
+      const { limiter, decision } = await deps.quotas.consume(actor);
+      enforceLimit(reply, limiter, decision, actor.kind === 'api-key'
+        ? `this API key may make ${limiter.limit} requests per ${limiter.windowSeconds} s`
+        : `a signed-in user may make ${limiter.limit} requests per ${limiter.windowSeconds} s`);
+    }
     if (scope) requireScope(actor, scope);
     request.actor = actor;
   };

@@ -8,6 +8,7 @@ export function page(title: string, body: string): string {
 }
 
 export const notFoundPage = () => page('Link not found', '<h1>Link not found</h1><p>This short link does not exist. Check it for typos.</p>');
+export const tooManyPage = () => page('Too many requests', '<h1>Too many requests</h1><p>Too many unknown short links were asked for from your address. Wait a minute and try again.</p>');
 export const expiredPage = () => page('Link expired', '<h1>Link expired</h1><p>This short link is no longer active.</p>');
 
 export function passwordPage(slug: string, wrong: boolean): string {

@@ -7,7 +7,9 @@ import type { HostTable } from '../../core/redirect/host-table.js';
 import type { Visit } from '../../core/analytics/click.js';
 import type { ClientAddress } from './client-address.js';
 import { problem } from '../problems.js';
-import { expiredPage, inspectPage, notFoundPage, passwordPage } from './pages.js';
+import { RedirectStats } from './redirect-stats.js';
+import { expiredPage, inspectPage, notFoundPage, passwordPage, tooManyPage } from './pages.js';
+import type { RateLimiter } from '../../core/auth/ports.js';
 
 const SLUG_PATH = /^[A-Za-z0-9_-]+(?:\/[A-Za-z0-9_-]+)*$/;
 const HTML_HEADERS = {
@@ -27,6 +29,16 @@ export interface RedirectHandlerDeps {
    * a process killed mid-load has stored every click its visitors saw served.
    */
   holdUntilDurable?: boolean;
+  /** Counters read by GET /metrics. */
+  stats?: RedirectStats;
+  /** Load shedding: while true, redirects answer 503 overloaded with Retry-After. */
+  shedder?: { readonly overloaded: boolean; readonly retryAfterSeconds: number };
+  /**
+   * SPEC §4: not-found answers per client address (slug enumeration). Spent only on the
+   * not-found branch; a served link never touches it. Past it: 429 with Retry-After (no
+   * RateLimit headers on this path).
+   */
+  notFoundLimiter?: RateLimiter;
 }
 
 /**
@@ -35,7 +47,11 @@ export interface RedirectHandlerDeps {
  * a slug, which then goes to Fastify.
  */
 export class RedirectHandler {
-  constructor(private readonly deps: RedirectHandlerDeps) {}
+  readonly stats: RedirectStats;
+
+  constructor(private readonly deps: RedirectHandlerDeps) {
+    this.stats = deps.stats ?? new RedirectStats();
+  }
 
   handle(req: IncomingMessage, res: ServerResponse): boolean {
     const url = req.url ?? '/';
@@ -47,17 +63,25 @@ export class RedirectHandler {
     const slash = path.indexOf('/');
     if (RESERVED_SEGMENTS.has((slash === -1 ? path : path.slice(0, slash)).toLowerCase())) return false;
 
+    if (this.deps.shedder?.overloaded) {
+      this.stats.shed++;
+      this.send(req, res, 503, 'overloaded', 'the server is overloaded; try again shortly', null, { 'Retry-After': String(this.deps.shedder.retryAfterSeconds) });
+      return true;
+    }
     // Reading req.headers makes Node build the whole header object: skip it when it cannot matter.
     const domain = this.deps.hosts.hasCustomDomains ? this.deps.hosts.domainFor(req.headers.host) : '';
     const key = RedirectResolver.key(domain, path);
     const query = q === -1 ? '' : url.slice(q + 1);
     const cached = this.deps.resolver.cached(key);
     if (cached !== undefined) {
+      this.stats.cacheHits++;
       this.respond(req, res, cached, domain, path, query, inspect);
     } else {
+      this.stats.cacheMisses++;
       this.deps.resolver.load(domain, path, key).then(
         (target) => this.respond(req, res, target, domain, path, query, inspect),
         (error: unknown) => {
+          this.stats.failed++;
           this.deps.log.error({ err: error }, 'redirect lookup failed');
           this.send(req, res, 503, 'unavailable', 'the link store is unreachable; try again shortly', null, { 'Retry-After': '5' });
         },
@@ -68,19 +92,35 @@ export class RedirectHandler {
 
   private respond(req: IncomingMessage, res: ServerResponse, target: RedirectTarget | null, domain: string, slug: string, query: string, inspect: boolean): void {
     if (target === null) {
-      const elsewhere = this.deps.hosts.notFoundUrl(domain);
-      if (elsewhere !== null) return this.redirect(res, 302, elsewhere);
-      return this.send(req, res, 404, 'not-found', 'no link with this slug', notFoundPage);
+      this.stats.notFound++;
+      const limiter = this.deps.notFoundLimiter;
+      if (!limiter) return this.notFound(req, res, domain);
+      const ip = this.visit(req, domain, '').ip;
+      limiter.consume(ip).then(
+        (decision) => decision.allowed
+          ? this.notFound(req, res, domain)
+          : this.send(req, res, 429, 'quota-exceeded', `at most ${limiter.limit} unknown links per ${limiter.windowSeconds} s from one address`,
+            tooManyPage, { 'Retry-After': String(Math.max(1, decision.resetSeconds)) }),
+        // Availability first: a limiter that cannot answer never turns a 404 into an error.
+        () => this.notFound(req, res, domain),
+      );
+      return;
     }
     if (inspect) {
+      this.stats.inspect++;
       const shortUrl = `${domain === '' ? this.deps.baseUrl.origin : `https://${domain}`}/${slug}`;
       return this.html(req, res, 200, inspectPage(shortUrl, target.url, target.createdAt, target.passwordHash !== null));
     }
     if (isExhausted(target, Date.now())) {
+      this.stats.expired++;
       if (target.expiredUrl) return this.redirect(res, 302, target.expiredUrl);
       return this.send(req, res, 410, 'link-expired', 'this link has expired', expiredPage);
     }
-    if (target.passwordHash !== null) return this.html(req, res, 401, passwordPage(slug, false));
+    if (target.passwordHash !== null) {
+      this.stats.password++;
+      return this.html(req, res, 401, passwordPage(slug, false));
+    }
+    this.stats.redirected++;
     const location = locationFor(target, query);
     const headers = location === target.location ? target.headers : redirectHeaders(location);
     if (req.method !== 'GET') {
@@ -126,13 +166,19 @@ export class RedirectHandler {
     return { domain, ip, userAgent, referer, acceptLanguage, query };
   }
 
+  private notFound(req: IncomingMessage, res: ServerResponse, domain: string): void {
+    const elsewhere = this.deps.hosts.notFoundUrl(domain);
+    if (elsewhere !== null) return this.redirect(res, 302, elsewhere);
+    this.send(req, res, 404, 'not-found', 'no link with this slug', notFoundPage);
+  }
+
   private redirect(res: ServerResponse, status: number, location: string): void {
     res.writeHead(status, redirectHeaders(location));
     res.end();
   }
 
   /** HTML for browsers, problem+json for API clients (Accept: application/json). */
-  private send(req: IncomingMessage, res: ServerResponse, status: number, code: 'not-found' | 'link-expired' | 'unavailable', detail: string,
+  private send(req: IncomingMessage, res: ServerResponse, status: number, code: 'not-found' | 'link-expired' | 'unavailable' | 'overloaded' | 'quota-exceeded', detail: string,
     htmlPage: (() => string) | null, extra: Record<string, string> = {}): void {
     const wantsJson = htmlPage === null || (req.headers.accept ?? '').includes('json');
     if (!wantsJson) return this.html(req, res, status, htmlPage(), extra);

@@ -8,9 +8,10 @@ import { actorOf, type RouteContext } from './context.js';
 export const ApiKeySchema = Type.Object({
   id: Type.String(), name: Type.String(), scopes: Type.Array(Type.String()), hint: Type.String({ description: 'e.g. curt_…a1B2' }),
   createdAt: Type.String({ format: 'date-time' }), lastUsedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  rateLimit: Type.Union([Type.Integer(), Type.Null()], { description: 'Requests per minute for this key; null = the default (600)' }),
 }, { $id: 'ApiKey' });
 
-const view = (k: ApiKey) => ({ id: k.id, name: k.name, scopes: k.scopes, hint: k.hint, createdAt: k.createdAt.toISOString(), lastUsedAt: k.lastUsedAt?.toISOString() ?? null });
+const view = (k: ApiKey) => ({ id: k.id, name: k.name, scopes: k.scopes, hint: k.hint, createdAt: k.createdAt.toISOString(), lastUsedAt: k.lastUsedAt?.toISOString() ?? null, rateLimit: k.rateLimit });
 
 /**
  * Keys act for their creator and never exceed the creator's role. Members see and revoke
@@ -36,7 +37,8 @@ export const apiKeyRoutes = (ctx: RouteContext): FastifyPluginAsyncTypebox => as
     onRequest: keyGuard,
     config: { idempotencyRedact: ['key'] },
     schema: { tags, summary: 'Create an API key; the key is in this answer only', security, querystring: WorkspaceQuery, headers: IdempotencyHeaders,
-      body: Type.Object({ name: Type.Optional(Type.String({ maxLength: 100 })), scopes: Type.Array(Type.Union(SCOPES.map((s) => Type.Literal(s))), { minItems: 1 }) }),
+      body: Type.Object({ name: Type.Optional(Type.String({ maxLength: 100 })), scopes: Type.Array(Type.Union(SCOPES.map((s) => Type.Literal(s))), { minItems: 1 }),
+        rateLimit: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 100_000 }), Type.Null()], { description: 'Requests per minute for this key; null or absent = the default (600)' })) }),
       response: { 201: Type.Object({ ...ApiKeySchema.properties, key: Type.Optional(Type.String({ description: 'Shown once; absent from idempotent replays' })) }), ...errorResponses(...AUTHED_ERRORS, 413, 415) } },
   }, async (request, reply) => {
     const created = await ctx.apiKeys.create(actorOf(request), request.body);

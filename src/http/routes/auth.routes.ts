@@ -1,9 +1,9 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { NewSession } from '../../core/auth/account-service.js';
-import { DomainError } from '../../core/errors.js';
 import { SESSION_COOKIE, checkSameOrigin } from '../plugins/auth.js';
 import { errorResponses } from '../schemas/common.js';
+import { enforceLimit } from '../rate-limit-headers.js';
 import type { RouteContext } from './context.js';
 
 const Credentials = Type.Object({
@@ -24,9 +24,7 @@ export const authRoutes = (ctx: RouteContext): FastifyPluginAsyncTypebox => asyn
 
   app.addHook('onRequest', async (request, reply) => {
     const decision = await limiter.consume(request.ip);
-    reply.header('RateLimit-Policy', `"${limiter.name}";q=${limiter.limit};w=${limiter.windowSeconds}`);
-    reply.header('RateLimit', `"${limiter.name}";r=${decision.remaining};t=${decision.resetSeconds}`);
-    if (!decision.allowed) throw new DomainError('quota-exceeded', `at most ${limiter.limit} requests per ${limiter.windowSeconds} s to /auth from one address`, [], decision.resetSeconds);
+    enforceLimit(reply, limiter, decision, `at most ${limiter.limit} requests per ${limiter.windowSeconds} s to /auth from one address`);
   });
 
   const startSession = (reply: FastifyReply, session: NewSession) => reply.setCookie(SESSION_COOKIE, session.token, {
@@ -36,11 +34,12 @@ export const authRoutes = (ctx: RouteContext): FastifyPluginAsyncTypebox => asyn
   const base = { tags: ['auth'] };
 
   app.post('/auth/signup', {
-    schema: { ...base, summary: 'Create an account (when CURT_SIGNUP=open) and sign in', body: Credentials,
+    schema: { ...base, summary: 'Create an account and sign in (CURT_SIGNUP=open, or with an invitation\'s token under invite)',
+      body: Type.Object({ ...Credentials.properties, inviteToken: Type.Optional(Type.String({ maxLength: 128, description: 'From the invitation e-mail\'s link: also joins the inviting workspace' })) }),
       response: { 201: { ...Type.Object({ user: Type.Ref('User') }), headers: RateHeaders }, ...errorResponses(400, 403, 409, 413, 415, 422, 429) } },
   }, async (request, reply) => {
     checkSameOrigin(ctx.baseUrl, request);
-    const session = await accounts.signup(request.body.email, request.body.password);
+    const session = await accounts.signup(request.body.email, request.body.password, request.body.inviteToken);
     return startSession(reply, session).code(201).send({ user: userView(session) });
   });
 

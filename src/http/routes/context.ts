@@ -8,9 +8,13 @@ import type { RateLimiter } from '../../core/auth/ports.js';
 import { DomainError } from '../../core/errors.js';
 import type { DomainService } from '../../core/domains/domain-service.js';
 import type { LiveEvents } from '../../core/events/live-events.js';
+import type { JobService } from '../../core/jobs/job-service.js';
 import type { LinkService } from '../../core/links/link-service.js';
 import type { WorkspaceService } from '../../core/workspaces/workspace-service.js';
+import type { WebhookService } from '../../core/webhooks/webhook-service.js';
 import type { LinkPresenter } from '../link-presenter.js';
+import type { MilestoneService } from '../../core/notifications/milestone-service.js';
+import type { NotificationService } from '../../core/notifications/notification-service.js';
 import type { Guard } from '../plugins/auth.js';
 import type { EventStreamOptions } from '../streams/event-stream.js';
 
@@ -32,6 +36,10 @@ export interface RouteContext {
   liveEvents: LiveEvents;
   /** Tuning of GET /events streams (tests shorten the heartbeat). */
   eventStream?: Partial<EventStreamOptions>;
+  jobs: JobService;
+  webhooks: WebhookService;
+  notifications: NotificationService;
+  milestones: MilestoneService;
 }
 
 /** The guard has run on every route that calls this. */

@@ -23,6 +23,8 @@ const MEANING: Record<string, string> = {
   'quota-exceeded': 'Rate limited; wait Retry-After seconds.',
   internal: 'An unexpected error; the X-Request-Id identifies it in the server log.',
   unavailable: 'A backing service is unreachable; retry after Retry-After seconds.',
+  'job-not-retryable': 'Only dead jobs can be retried by hand.',
+  overloaded: 'The server sheds load while its event loop lags; retry after Retry-After seconds.',
 };
 
 /** The page that problem `type` URIs point at. */

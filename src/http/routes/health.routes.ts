@@ -18,7 +18,10 @@ export const healthRoutes = (ctx: RouteContext): FastifyPluginAsyncTypebox => as
       return { status: 'ready' };
     } catch (error) {
       request.log.warn({ err: error }, 'not ready');
-      return sendProblem(reply, problem(ctx.baseUrl.origin, 'unavailable', 'a backing service is unreachable'), 5);
+      // ready() names what is down (composition/metrics-wiring.ts: NotReady).
+      const down = (error as { unreachable?: unknown } | null)?.unreachable;
+      const detail = Array.isArray(down) && down.length > 0 ? `unreachable: ${down.join(', ')}` : 'a backing service is unreachable';
+      return sendProblem(reply, problem(ctx.baseUrl.origin, 'unavailable', detail), 5);
     }
   });
 };

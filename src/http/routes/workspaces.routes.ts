@@ -10,6 +10,9 @@ export const WorkspaceSchema = Type.Object({
   id: Type.String(), name: Type.String(), personal: Type.Boolean(), role: Type.String({ description: 'The caller\'s role' }), createdAt: Type.String({ format: 'date-time' }),
 }, { $id: 'Workspace' });
 export const MemberSchema = Type.Object({ userId: Type.String(), email: Type.String(), role: Type.String(), createdAt: Type.String({ format: 'date-time' }) }, { $id: 'Member' });
+export const InvitationSchema = Type.Object({
+  id: Type.String(), email: Type.String(), role: Type.String(), expiresAt: Type.String({ format: 'date-time' }), createdAt: Type.String({ format: 'date-time' }),
+}, { $id: 'Invitation', description: 'A pending invitation of an address without an account; the sign-up link went to it by e-mail' });
 const Id = Type.Object({ id: Type.String({ maxLength: 64 }) });
 const MemberId = Type.Object({ id: Type.String({ maxLength: 64 }), userId: Type.String({ maxLength: 64 }) });
 
@@ -52,9 +55,16 @@ export const workspaceRoutes = (ctx: RouteContext): FastifyPluginAsyncTypebox =>
     return { data: result.members.map(memberView), nextCursor: result.nextCursor };
   });
 
-  app.post('/workspaces/:id/members', { onRequest: anyone, schema: { ...writes, summary: 'Add an existing account as a member (admin; owner to add owners)', params: Id, headers: IdempotencyHeaders,
-    body: Type.Object({ email: Type.String({ maxLength: 254 }), role: RoleSchema }), response: { 201: Type.Ref('Member'), ...errorResponses(...AUTHED_ERRORS, 404, 409, 413, 415) } } },
-  async (request, reply) => reply.code(201).send(memberView(await ctx.workspaces.addMember(actorOf(request), request.params.id, request.body.email, request.body.role))));
+  app.post('/workspaces/:id/members', { onRequest: anyone, schema: { ...writes, params: Id, headers: IdempotencyHeaders,
+    summary: 'Add an account as a member (201), or e-mail an address without one an invitation (202; needs SMTP and sign-up not closed)',
+    body: Type.Object({ email: Type.String({ maxLength: 254 }), role: RoleSchema }),
+    response: { 201: Type.Ref('Member'), 202: Type.Object({ invitation: Type.Ref('Invitation') }), ...errorResponses(...AUTHED_ERRORS, 404, 409, 413, 415) } } },
+  async (request, reply) => {
+    const result = await ctx.workspaces.addMember(actorOf(request), request.params.id, request.body.email, request.body.role);
+    if (result.member) return reply.code(201).send(memberView(result.member));
+    const i = result.invitation;
+    return reply.code(202).send({ invitation: { id: i.id, email: i.email, role: i.role, expiresAt: i.expiresAt.toISOString(), createdAt: i.createdAt.toISOString() } });
+  });
 
   app.patch('/workspaces/:id/members/:userId', { onRequest: anyone, schema: { ...writes, summary: 'Change a member\'s role (the last owner stays owner)', params: MemberId,
     body: Type.Object({ role: RoleSchema }), response: { 200: Type.Ref('Member'), ...errorResponses(...AUTHED_ERRORS, 404, 409, 413, 415) } } },

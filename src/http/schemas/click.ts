@@ -19,11 +19,18 @@ export const ClickSchema = Type.Object({
 }, { $id: 'Click' });
 
 /** The data: line of a live event (SPEC §5 envelope). */
-export const LiveEventSchema = Type.Object({
-  type: Type.Literal('link.clicked', { description: 'More event types join as they are published live' }),
-  timestamp: Type.String({ format: 'date-time' }),
-  data: Type.Ref('Click'),
-}, { $id: 'LiveEvent' });
+export const LiveEventSchema = Type.Union([
+  Type.Object({
+    type: Type.Literal('link.clicked'),
+    timestamp: Type.String({ format: 'date-time' }),
+    data: Type.Ref('Click'),
+  }),
+  Type.Object({
+    type: Type.Union([Type.Literal('link.created'), Type.Literal('link.updated'), Type.Literal('link.deleted'), Type.Literal('link.expired')]),
+    timestamp: Type.String({ format: 'date-time' }),
+    data: Type.Ref('Link', { description: 'The link as GET /links/{id} shows it (after the change; as it was, for link.deleted)' }),
+  }),
+], { $id: 'LiveEvent' });
 
 export const ClickExportQuery = Type.Object({
   link: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Only this link\'s clicks' })),

@@ -2,14 +2,14 @@ import type { ApiKey, ApiKeyRepository, KeyPage, StoredKey } from '../../../core
 import type { Role, Scope } from '../../../core/auth/scopes.js';
 import type { Db } from '../database.js';
 
-type KeyRow = { id: string; workspace_id: string; created_by: string; name: string; hint: string; scopes: string[]; created_at: Date; last_used_at: Date | null };
+type KeyRow = { id: string; workspace_id: string; created_by: string; name: string; hint: string; scopes: string[]; created_at: Date; last_used_at: Date | null; rate_limit: number | null };
 
 const toKey = (r: KeyRow): ApiKey => ({
   id: r.id, workspaceId: r.workspace_id, createdBy: r.created_by, name: r.name, hint: r.hint,
-  scopes: r.scopes as Scope[], createdAt: r.created_at, lastUsedAt: r.last_used_at,
+  scopes: r.scopes as Scope[], createdAt: r.created_at, lastUsedAt: r.last_used_at, rateLimit: r.rate_limit,
 });
 
-const COLUMNS = ['k.id', 'k.workspace_id', 'k.created_by', 'k.name', 'k.hint', 'k.scopes', 'k.created_at', 'k.last_used_at'] as const;
+const COLUMNS = ['k.id', 'k.workspace_id', 'k.created_by', 'k.name', 'k.hint', 'k.scopes', 'k.created_at', 'k.last_used_at', 'k.rate_limit'] as const;
 
 export class SqlApiKeyRepository implements ApiKeyRepository {
   constructor(private readonly db: Db) {}
@@ -17,7 +17,7 @@ export class SqlApiKeyRepository implements ApiKeyRepository {
   async insert(key: ApiKey & { keyHash: string }): Promise<void> {
     await this.db.insertInto('api_keys').values({
       id: key.id, workspace_id: key.workspaceId, created_by: key.createdBy, name: key.name, key_hash: key.keyHash,
-      hint: key.hint, scopes: key.scopes, created_at: key.createdAt,
+      hint: key.hint, scopes: key.scopes, created_at: key.createdAt, rate_limit: key.rateLimit,
     }).execute();
   }
 

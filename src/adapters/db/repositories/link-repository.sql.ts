@@ -1,8 +1,10 @@
 import { sql, type Selectable } from 'kysely';
 import type { Link, RedirectType, Rule, Utm, Variant } from '../../../core/links/link.js';
+import type { LinkEvents } from '../../../core/links/link-events.js';
 import type { LinkQuery, LinkRepository, NewLink } from '../../../core/links/ports.js';
 import type { Db } from '../database.js';
 import { isUniqueViolation } from '../errors.js';
+import { recordEvents } from '../outbox.sql.js';
 import type { LinksTable } from '../schema.js';
 
 type Row = Selectable<LinksTable>;
@@ -29,8 +31,13 @@ function toRow(l: NewLink) {
 
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
+/**
+ * Links in SQL. With `events`, every change also writes its link.created/updated/deleted
+ * event to the outbox in the same transaction (the composition root always passes it;
+ * tests and benchmarks that only need storage may leave it out).
+ */
 export class SqlLinkRepository implements LinkRepository {
-  constructor(private readonly db: Db) {}
+  constructor(private readonly db: Db, private readonly events: LinkEvents | null = null) {}
 
   async insertMany(links: NewLink[]): Promise<boolean[]> {
     if (links.length === 0) return [];
@@ -38,7 +45,9 @@ export class SqlLinkRepository implements LinkRepository {
       const inserted = await tx.insertInto('links').values(links.map(toRow))
         .onConflict((oc) => oc.columns(['domain', 'slug']).doNothing()).returning('id').execute();
       const ids = new Set(inserted.map((r) => r.id));
-      await this.rememberTags(tx, links.filter((l) => ids.has(l.id)));
+      const created = links.filter((l) => ids.has(l.id));
+      await this.rememberTags(tx, created);
+      if (this.events) await recordEvents(tx, created.map(({ urlHash: _hash, ...link }) => this.events!.event('link.created', link)));
       return links.map((l) => ids.has(l.id));
     });
   }
@@ -77,9 +86,10 @@ export class SqlLinkRepository implements LinkRepository {
     try {
       return await this.db.transaction().execute(async (tx) => {
         const { id, workspace_id, created_at, created_by, ...fields } = toRow(link);
-        const result = await tx.updateTable('links').set(fields).where('id', '=', id).where('workspace_id', '=', workspace_id).executeTakeFirst();
-        if (Number(result.numUpdatedRows) === 0) return 'missing';
+        const row = await tx.updateTable('links').set(fields).where('id', '=', id).where('workspace_id', '=', workspace_id).returningAll().executeTakeFirst();
+        if (!row) return 'missing';
         await this.rememberTags(tx, [link]);
+        if (this.events) await recordEvents(tx, [this.events.event('link.updated', toLink(row))]);
         return 'ok';
       });
     } catch (error) {
@@ -89,8 +99,13 @@ export class SqlLinkRepository implements LinkRepository {
   }
 
   async delete(workspaceId: string, id: string): Promise<Link | null> {
-    const row = await this.db.deleteFrom('links').where('workspace_id', '=', workspaceId).where('id', '=', id).returningAll().executeTakeFirst();
-    return row ? toLink(row) : null;
+    return this.db.transaction().execute(async (tx) => {
+      const row = await tx.deleteFrom('links').where('workspace_id', '=', workspaceId).where('id', '=', id).returningAll().executeTakeFirst();
+      if (!row) return null;
+      const link = toLink(row);
+      if (this.events) await recordEvents(tx, [this.events.event('link.deleted', link)]);
+      return link;
+    });
   }
 
   async listTags(workspaceId: string, after: string | null, limit: number): Promise<string[]> {
@@ -106,3 +121,6 @@ export class SqlLinkRepository implements LinkRepository {
     await tx.insertInto('tags').values([...pairs.values()]).onConflict((oc) => oc.columns(['workspace_id', 'name']).doNothing()).execute();
   }
 }
+
+/** A links row as a Link (for adapters that read links in their own queries). */
+export const linkFromRow = toLink;
