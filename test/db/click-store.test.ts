@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { ClickPartitions } from '../../src/adapters/db/click-partitions.sql.js';
@@ -8,22 +7,16 @@ import { LinkRollups } from '../../src/adapters/db/link-rollups.sql.js';
 import type { DatabaseHandle, Db } from '../../src/adapters/db/database.js';
 import { SqlLinkRepository } from '../../src/adapters/db/repositories/link-repository.sql.js';
 import { SqlVisitorSalts } from '../../src/adapters/db/visitor-salts.sql.js';
-import type { ClickEvent } from '../../src/core/analytics/click.js';
 import { HLL_STANDARD_ERROR, VisitorSketch } from '../../src/core/analytics/hll.js';
-import { newClickId } from '../../src/core/ids.js';
+import type { ClickEvent } from '../../src/core/analytics/click.js';
+import { buildClick, distinctVisitorId, randomVisitorId } from '../support/clicks.js';
 import { engines } from '../support/engines.js';
 import { buildLink, createUser } from './fixtures.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
-function click(workspaceId: string, linkId: string, at: number, fields: Partial<ClickEvent> = {}): ClickEvent {
-  return {
-    id: newClickId(at), at: new Date(at), workspaceId, linkId, domain: '', referrer: null, referrerHost: null, country: 'DE',
-    device: 'desktop', browser: 'Firefox', os: 'Linux', language: 'de', utmSource: null, utmMedium: null, utmCampaign: null,
-    utmTerm: null, utmContent: null, bot: false, visitorId: randomBytes(16).toString('hex'), ...fields,
-  };
-}
+const click = buildClick;
 
 for (const engine of engines) {
   describe(`SqlClickStore on ${engine.name}`, () => {
@@ -57,15 +50,17 @@ for (const engine of engines) {
     it('stores raw clicks, rollups and the link counter in one go; a redelivered batch counts nothing', async () => {
       const linkId = await newLink();
       const now = Date.now();
+      // Distinct registers: the exact visitor counts below would read 3 if two random ids collided.
+      const at = (fields: Partial<ClickEvent>) => click(workspaceId, linkId, now, { visitorId: distinctVisitorId(), ...fields });
       const batch = [
-        click(workspaceId, linkId, now, { country: 'US', referrer: 'https://news.example/a', referrerHost: 'news.example' }),
-        click(workspaceId, linkId, now, { country: 'US' }),
-        click(workspaceId, linkId, now, { country: null }),
-        click(workspaceId, linkId, now, { bot: true, device: 'bot' }),
+        at({ country: 'US', referrer: 'https://news.example/a', referrerHost: 'news.example' }),
+        at({ country: 'US' }),
+        at({ country: null }),
+        at({ bot: true, device: 'bot' }),
       ];
       assert.equal((await store.ingest(batch)).length, 4);
       assert.equal((await store.ingest(batch)).length, 0, 'redelivery stores nothing');
-      const mixed = [...batch.slice(0, 2), click(workspaceId, linkId, now)];
+      const mixed = [...batch.slice(0, 2), at({})];
       assert.deepEqual((await store.ingest(mixed)).map((e) => e.id), [mixed[2]!.id], 'only the new event of a mixed batch');
 
       const link = await db.selectFrom('links').select('clicks').where('id', '=', linkId).executeTakeFirstOrThrow();
@@ -89,7 +84,7 @@ for (const engine of engines) {
     it('a late click makes a rolled hour stale; the next pass rebuilds its per-link rows from raw clicks', async () => {
       const linkId = await newLink();
       const hour = (Math.floor(Date.now() / HOUR) - 3) * HOUR;
-      const visitor = randomBytes(16).toString('hex');
+      const visitor = distinctVisitorId();
       await store.ingest([click(workspaceId, linkId, hour + 10, { country: 'FR', visitorId: visitor }), click(workspaceId, linkId, hour + 20, { country: 'FR', visitorId: visitor })]);
       const pass = new LinkRollups(db);
       assert.ok((await pass.run()) >= 1);
@@ -119,7 +114,7 @@ for (const engine of engines) {
     it('keeps visitor sketches within the HLL error bound as rows grow, compact and merge over batches', async () => {
       const linkId = await newLink();
       const at = Date.now();
-      const visitors = Array.from({ length: 3000 }, () => randomBytes(16).toString('hex'));
+      const visitors = Array.from({ length: 3000 }, randomVisitorId);
       // 6 batches, each visitor seen twice overall: the stored rows grow by appends and get compacted.
       for (let b = 0; b < 6; b++) {
         await store.ingest(visitors.slice((b % 3) * 1000, (b % 3) * 1000 + 1000).map((v) => click(workspaceId, linkId, at, { visitorId: v })));
