@@ -53,25 +53,27 @@ export class SqlJobQueue implements JobStore, JobAdminStore {
     return ids;
   }
 
-  async claim(workerId: string, limit: number, policies: ReadonlyMap<string, ClaimPolicy>, fallback: ClaimPolicy): Promise<ClaimedJob[]> {
+  async claim(workerId: string, limit: number, policies: ReadonlyMap<string, ClaimPolicy>): Promise<ClaimedJob[]> {
     if (Date.now() - this.lastLeaseCheck >= (this.options.leaseCheckMs ?? 1000)) {
       this.lastLeaseCheck = Date.now();
       await this.expireLeases();
     }
+    if (policies.size === 0) return [];
+    const names = [...policies.keys()];
     const policy = JSON.stringify(Object.fromEntries(policies));
     const rows = await sql<{ id: string; name: string; payload: Record<string, unknown>; workspace_id: string | null; attempt: number; max_attempts: number }>`
       with due as (
-        select id from jobs where state = 'queued' and run_at <= now()
+        select id from jobs where state = 'queued' and run_at <= now() and name = any(${names}::text[])
         order by run_at limit ${limit} for update skip locked
       )
       update jobs j set state = 'running', attempt = j.attempt + 1, locked_by = ${workerId}, updated_at = now(),
-        max_attempts = coalesce(j.max_attempts, (${policy}::jsonb -> j.name ->> 'maxAttempts')::int, ${fallback.maxAttempts}::int),
-        locked_until = now() + coalesce((${policy}::jsonb -> j.name ->> 'leaseMs')::int, ${fallback.leaseMs}::int) * interval '1 millisecond'
+        max_attempts = coalesce(j.max_attempts, (${policy}::jsonb -> j.name ->> 'maxAttempts')::int),
+        locked_until = now() + (${policy}::jsonb -> j.name ->> 'leaseMs')::int * interval '1 millisecond'
       from due where j.id = due.id
       returning j.id, j.name, j.payload, j.workspace_id, j.attempt, j.max_attempts`.execute(this.db);
     return rows.rows.map((r) => ({
       id: r.id, name: r.name, payload: r.payload, workspaceId: r.workspace_id, attempt: r.attempt, maxAttempts: r.max_attempts,
-      lockedBy: workerId, leaseMs: (policies.get(r.name) ?? fallback).leaseMs,
+      lockedBy: workerId, leaseMs: policies.get(r.name)!.leaseMs,
     }));
   }
 

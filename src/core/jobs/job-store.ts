@@ -20,11 +20,12 @@ export interface ClaimPolicy { maxAttempts: number; leaseMs: number }
  */
 export interface JobStore extends JobQueue {
   /**
-   * Up to `limit` due jobs, oldest run_at first, each locked for its policy's lease; jobs
-   * whose lease expired are first put back (or dead when out of attempts). Names without a
-   * policy use `fallback`.
+   * Up to `limit` due jobs whose names have a policy (the worker defines them), oldest run_at
+   * first, each locked for its policy's lease; jobs whose lease expired are first put back (or
+   * dead when out of attempts). Other names stay queued for a worker that knows them: during a
+   * rolling deploy an older worker must not take, and bury, a job type it has never heard of.
    */
-  claim(workerId: string, limit: number, policies: ReadonlyMap<string, ClaimPolicy>, fallback: ClaimPolicy): Promise<ClaimedJob[]>;
+  claim(workerId: string, limit: number, policies: ReadonlyMap<string, ClaimPolicy>): Promise<ClaimedJob[]>;
   complete(job: ClaimedJob): Promise<void>;
   /** Back to queued, due after delayMs, with the error remembered. */
   retryLater(job: ClaimedJob, delayMs: number, error: string): Promise<void>;

@@ -148,8 +148,7 @@ export class JobWorker {
     const free = this.concurrency - this.active.size;
     if (free <= 0 || this.stopping) return 0;
     this.filling = (async () => {
-      const fallback = { maxAttempts: 1, leaseMs: DEFAULT_LEASE_MS };
-      const jobs = await this.store.claim(this.workerId, free, this.policies, fallback);
+      const jobs = await this.store.claim(this.workerId, free, this.policies);
       for (const job of jobs) this.begin(job);
       return jobs.length;
     })();
@@ -171,11 +170,8 @@ export class JobWorker {
 
   /** Runs the handler; answers the write of its outcome, still in flight. */
   private async execute(job: ClaimedJob, controller: AbortController): Promise<{ write: Promise<void> }> {
-    const definition = this.definitions.get(job.name);
-    if (!definition) {
-      this.options.onOutcome?.(job.name, 'dead');
-      return { write: this.store.bury(job, `no handler is registered for jobs named "${job.name}"`) };
-    }
+    // claim() only hands out names this worker defined.
+    const definition = this.definitions.get(job.name)!;
     // Abort shortly before the lease ends: a tenth of it, at most 5 s, early.
     const abortIn = job.leaseMs - Math.min(5000, job.leaseMs / 10);
     const timer = setTimeout(() => controller.abort(new Error(`job ${job.id} reached the end of its ${job.leaseMs} ms lease`)), abortIn);
