@@ -1,5 +1,6 @@
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { INGEST_BATCH } from '../src/core/analytics/click-ingest.js';
 
 /** The repository root; this file runs compiled, from dist/bench/. */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -75,7 +76,8 @@ export const SETTINGS = {
   /** SPEC §7 "click ingest into PostgreSQL: >= 50,000 clicks/s sustained": ClickIngest (enricher + SqlClickStore) in this process. */
   ingestPhase: {
     links: 10_000,
-    batch: 5000,
+    /** The production batch (ClickBuffer, the stream consumer). */
+    batch: INGEST_BATCH,
     warmupS: intFromEnv('BENCH_INGEST_WARMUP_S', 5),
     durationS: intFromEnv('BENCH_INGEST_DURATION_S', 25),
     /** Ingest loops running at once (each its own connection); each count is a measured run. */

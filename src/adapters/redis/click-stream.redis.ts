@@ -2,10 +2,10 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { CapturedClick } from '../../core/analytics/click.js';
+import { INGEST_BATCH } from '../../core/analytics/click-ingest.js';
 import type { ClickSink } from '../../core/analytics/ports.js';
 
 /** Clicks per ingest transaction: entries are small (one serving process's event-loop turn), so several are combined. */
-const INGEST_CHUNK = 5000;
 
 /** Stream entries are [id, [field, value, …]]. */
 type Entry = [string, string[]];
@@ -126,7 +126,7 @@ export class RedisClickConsumer {
         this.options.onError?.(new Error(`click stream entry is not valid JSON; dropped: ${(error as Error).message}`));
       }
     }
-    for (let i = 0; i < clicks.length; i += INGEST_CHUNK) await this.ingest(clicks.slice(i, i + INGEST_CHUNK));
+    for (let i = 0; i < clicks.length; i += INGEST_BATCH) await this.ingest(clicks.slice(i, i + INGEST_BATCH));
     const ids = entries.map(([id]) => id);
     await this.redis.multi().xack(this.options.key, this.group, ...ids).xdel(this.options.key, ...ids).exec();
   }

@@ -2,11 +2,11 @@ import { randomInt } from 'node:crypto';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Config } from '../../composition/config.js';
 import { buildServices, openDatabase } from '../../composition/root.js';
+import { INGEST_BATCH } from '../../core/analytics/click-ingest.js';
 import type { Actor } from '../../core/auth/actor.js';
 
 const DAY_MS = 86_400_000;
 /** Clicks per ingest batch on the ingest path (the click buffer's default), and per bulk-load write. */
-const INGEST_BATCH = 5000;
 const BULK_BATCH = 20_000;
 const LINKS_PER_CALL = 1000;
 

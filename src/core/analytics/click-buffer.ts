@@ -1,4 +1,5 @@
 import type { CapturedClick } from './click.js';
+import { INGEST_BATCH } from './click-ingest.js';
 import type { ClickSink } from './ports.js';
 
 export interface ClickBufferOptions {
@@ -44,7 +45,7 @@ export class ClickBuffer {
   private readonly capacity: number;
 
   constructor(private readonly sink: ClickSink, private readonly options: ClickBufferOptions = {}) {
-    this.batchSize = options.batchSize ?? 5000;
+    this.batchSize = options.batchSize ?? INGEST_BATCH;
     this.intervalMs = options.intervalMs ?? 1000;
     this.capacity = options.capacity ?? 200_000;
   }

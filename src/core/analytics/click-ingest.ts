@@ -4,6 +4,15 @@ import type { ClickListener, ClickSink, ClickStore, VisitorSalts } from './ports
 const DAY_MS = 86_400_000;
 
 /**
+ * Clicks per ingest transaction (buffer flushes, stream chunks, seeding). Larger batches write
+ * fewer rollup rows per click: a workspace's popular values (country=US, device=mobile, …)
+ * get one row update per batch whatever its size, and their visitor sketches are the big
+ * values. Measured on PostgreSQL: 0.79 rollup rows per click at 5,000, 0.43 at 20,000, and the
+ * rollup writes' time per click halved; a batch stays ~20 MB of events at most.
+ */
+export const INGEST_BATCH = 20_000;
+
+/**
  * Turns captured clicks into stored click events: the day's salt, enrichment, one storage
  * transaction, then the listeners hear of the clicks that were new. Used by the in-process
  * buffer directly, and by the stream consumer when clicks pass through Redis.
