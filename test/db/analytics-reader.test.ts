@@ -110,6 +110,22 @@ for (const engine of engines) {
       assert.deepEqual((await ask({ groupBy: 'country', metric: 'visitors', limit: 3, ...RANGE })).data.map((r) => (r as KeyedCounts).key), ['DE', 'US', 'FR']);
     });
 
+    it('ranks by visitors past the first round of candidates when a key low by clicks has the most visitors', async () => {
+      const { workspaceId } = await createUser(db);
+      const link = buildLink(workspaceId);
+      await new SqlLinkRepository(db).insertMany([link]);
+      // By clicks: aa 9, bb 8, cc 7, dd 3; by visitors: dd 3, the others 1 each. With limit 1
+      // the first round reads aa and bb only; dd must still win from a later round.
+      const at = '2026-05-11T09:00:00Z';
+      const clicks = [
+        ...[['aa', 9], ['bb', 8], ['cc', 7]].flatMap(([language, n]) => Array.from({ length: Number(n) }, () => click(workspaceId, link.id, at, { language: String(language), visitorId: visitor(30) }))),
+        ...[31, 32, 33].map((n) => click(workspaceId, link.id, at, { language: 'dd', visitorId: visitor(n) })),
+      ];
+      await new SqlClickStore(db).ingest(clicks);
+      const top = await querier(analyticsService(db), workspaceId)({ groupBy: 'language', metric: 'visitors', limit: 1, ...RANGE });
+      assert.deepEqual((top.data as KeyedCounts[]).map((r) => [r.key, r.clicks, r.visitors]), [['dd', 3, 3]]);
+    });
+
     it('filters by link, domain and tag, alone and together', async () => {
       const { a, b, c } = links;
       const only = (ids: string[]) => events.filter((e) => ids.includes(e.linkId));

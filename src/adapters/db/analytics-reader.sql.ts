@@ -7,8 +7,13 @@ import type { Db } from './database.js';
 import { coverBuckets, type RollupCover } from './rollup-cover.js';
 import { Tally, visitorsOf } from './visitor-tally.js';
 
-/** Candidates whose sketches are read per round when ranking by visitors. */
-const VISITOR_ROUND = 200;
+/**
+ * Candidates whose sketches the first round reads when ranking by visitors, as a multiple of
+ * the limit; each further round reads twice as many. A head-heavy breakdown usually settles
+ * after the first (its 10th best visitor count beats every later key's clicks), and reading
+ * 200 keys' sketches up front cost a top-10 of countries over 30 days ~5x more than needed.
+ */
+const FIRST_ROUND_FACTOR = 2;
 
 /**
  * Analytics over the rollups (src/adapters/db/click-store.sql.ts). Clicks are summed in SQL;
@@ -88,9 +93,9 @@ class Breakdown {
   async byVisitors(limit: number): Promise<KeyedCounts[]> {
     const candidates = await this.ranked(null);
     let top: KeyedCounts[] = [];
-    for (let i = 0; i < candidates.length; i += VISITOR_ROUND) {
+    for (let i = 0, size = Math.max(limit * FIRST_ROUND_FACTOR, 1); i < candidates.length; i += size, size *= 2) {
       const floor = top.length === limit ? top[limit - 1]!.visitors : 0;
-      const round = candidates.slice(i, i + VISITOR_ROUND).filter((c) => c.clicks >= floor);
+      const round = candidates.slice(i, i + size).filter((c) => c.clicks >= floor);
       if (round.length === 0) break;
       const sketches = await this.sketches(round.map((c) => c.key));
       top = [...top, ...round.map((c) => ({ key: keyOf(c.key), ...visitorsOf(c.clicks, sketches.get(c.key)) }))]
