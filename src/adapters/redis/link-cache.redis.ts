@@ -7,11 +7,12 @@ export interface LinkCacheTtls {
   linkMs: number;
   /** A slug known not to exist (short: see RedisLinkCache). */
   missingMs: number;
-  /** A key's change counter: must outlive any load in flight (see RedisLinkCache). */
-  versionMs: number;
 }
 
-export const DEFAULT_LINK_CACHE_TTLS: LinkCacheTtls = { linkMs: 60 * 60_000, missingMs: 60_000, versionMs: 60 * 60_000 };
+export const DEFAULT_LINK_CACHE_TTLS: LinkCacheTtls = { linkMs: 60 * 60_000, missingMs: 60_000 };
+
+/** A key's change counter lives this long after its last change: far longer than any load in flight (see RedisLinkCache). */
+const VERSION_TTL_MS = 60 * 60_000;
 
 /** The two keys of one domain+slug ('' is the default domain, so `link:/abc`), under CURT_REDIS_PREFIX. */
 export function linkCacheKeys(prefix: string, domain: string, slug: string): { value: string; version: string } {
@@ -24,9 +25,9 @@ export function linkCacheKeys(prefix: string, domain: string, slug: string): { v
  * queues these in the same MULTI as the PUBLISH that tells the other instances, so by the time
  * any instance hears of a change the shared entry is already gone.
  */
-export function forgetLink(tx: ChainableCommander, prefix: string, domain: string, slug: string, versionTtlMs = DEFAULT_LINK_CACHE_TTLS.versionMs): void {
+export function forgetLink(tx: ChainableCommander, prefix: string, domain: string, slug: string): void {
   const keys = linkCacheKeys(prefix, domain, slug);
-  tx.incr(keys.version).pexpire(keys.version, versionTtlMs).del(keys.value);
+  tx.incr(keys.version).pexpire(keys.version, VERSION_TTL_MS).del(keys.value);
 }
 
 /** SET the value only if the key's change counter is still what the lookup saw ('' for none). */
@@ -46,7 +47,7 @@ type WithStore = Redis & { curtStoreLink(value: string, version: string, token: 
  * served by every instance until its TTL. The change bumps the key's counter, after its commit,
  * so A's write-back, which carries the counter its lookup saw, is refused. If the counter was
  * bumped before A's lookup, the change had committed before A's database read, which then saw it.
- * The counter lives `versionMs` (an hour) after the last change, far longer than any load.
+ * The counter lives an hour after the last change, far longer than any load.
  *
  * Unknown slugs are cached too, so enumeration over many instances does not reach the database.
  * Bounded: each entry names one domain+slug and expires after `missingMs` (60 s), so there are

@@ -1,4 +1,4 @@
-import type { SharedLink, SharedLinkCache } from './ports.js';
+import type { SharedEntry, SharedLink, SharedLinkCache } from './ports.js';
 import type { SlugLookup } from './redirect-resolver.js';
 import type { RedirectSource } from './redirect-target.js';
 
@@ -16,7 +16,7 @@ export class SharedSlugLookup implements SlugLookup {
   constructor(private readonly shared: SharedLinkCache, private readonly database: SlugLookup) {}
 
   async findBySlug(domain: string, slug: string): Promise<RedirectSource | null> {
-    let entry;
+    let entry: SharedEntry;
     try {
       entry = await this.shared.lookup(domain, slug);
     } catch {
