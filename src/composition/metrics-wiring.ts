@@ -22,6 +22,8 @@ export interface ObservabilityDeps {
   jobs: SqlJobQueue;
   /** The click stream's connection and key (REDIS_URL set); null without Redis. */
   redis: { connection: Redis; key: string; group: string } | null;
+  /** The shared link cache's lookup counters (REDIS_URL set, roles that serve redirects); else null. */
+  sharedLinkCache: { readonly hits: number; readonly misses: number; readonly errors: number } | null;
   log: () => { warn(obj: object, msg: string): void } | null;
 }
 
@@ -51,6 +53,7 @@ export function buildObservability(config: Config, deps: ObservabilityDeps, opti
   const metrics = new CurtMetrics({
     clicks: () => deps.clicks.stats(),
     redirects: redirectStats,
+    ...(deps.sharedLinkCache ? { sharedLinkCache: deps.sharedLinkCache } : {}),
     database: () => handle.stats?.(),
     jobDepth: () => deps.jobs.systemDepth(),
     ...(redis ? { clickStream: () => streamStats(redis.connection, redis.key, redis.group) } : {}),

@@ -10,14 +10,12 @@ import { DomainService } from '../core/domains/domain-service.js';
 import type { DomainListener } from '../core/domains/domain.js';
 import { LiveEvents } from '../core/events/live-events.js';
 import type { EventFeed } from '../core/events/ports.js';
-import { HostTable } from '../core/redirect/host-table.js';
 import { WorkspaceService } from '../core/workspaces/workspace-service.js';
 import { SqlWorkspaceRepository } from '../adapters/db/repositories/workspace-repository.sql.js';
 import { IdempotencyService } from '../core/idempotency/idempotency-service.js';
 import { Housekeeping } from '../core/maintenance/housekeeping.js';
 import { LinkService } from '../core/links/link-service.js';
 import type { RedirectInvalidation } from '../core/links/ports.js';
-import { RedirectResolver } from '../core/redirect/redirect-resolver.js';
 import { Argon2Hasher } from '../adapters/crypto/argon2-hasher.js';
 import { DefaultClickEnricher } from '../adapters/clicks/click-enricher.js';
 import { SqlClickStore } from '../adapters/db/click-store.sql.js';
@@ -37,7 +35,6 @@ import { SqlLinkRepository } from '../adapters/db/repositories/link-repository.s
 import { SqlSessionRepository } from '../adapters/db/repositories/session-repository.sql.js';
 import { SqlUserRepository } from '../adapters/db/repositories/user-repository.sql.js';
 import { MemoryRateLimiter } from '../adapters/limits/rate-limiter.memory.js';
-import { MemoryRedirectCache } from '../adapters/redirect/redirect-cache.memory.js';
 import { buildApp } from '../http/app.js';
 import { LinkPresenter } from '../http/link-presenter.js';
 import { createGuard } from '../http/plugins/auth.js';
@@ -45,7 +42,7 @@ import { clientAddressFor } from '../http/redirect/client-address.js';
 import { RedirectHandler } from '../http/redirect/redirect-handler.js';
 import type { EventStreamOptions } from '../http/streams/event-stream.js';
 import type { Config } from './config.js';
-import type { InvalidationHandlers, RedisInvalidationBus } from '../adapters/redis/invalidation.redis.js';
+import type { RedisInvalidationBus } from '../adapters/redis/invalidation.redis.js';
 import { MIGRATIONS_DIR } from './paths.js';
 import { LinkEvents } from '../core/links/link-events.js';
 import type { JobWorker } from '../core/jobs/job-worker.js';
@@ -58,6 +55,7 @@ import type { JobQueue } from '../core/jobs/ports.js';
 import { buildNotifications, type Notifications } from './notifications-wiring.js';
 import { buildObservability, type Observability, type ObservabilityOptions } from './metrics-wiring.js';
 import { buildLimits, type LimitsOptions } from './limits-wiring.js';
+import { buildRedirectCaching, type RedirectCaching } from './redirect-caching.js';
 
 export type Role = 'all' | 'api' | 'redirect' | 'worker';
 
@@ -182,24 +180,11 @@ async function clickStream(config: Config, role: Role, ingest: ClickIngest, onEr
   };
 }
 
-/**
- * With REDIS_URL, a committed link or domain change reaches every instance's cache through Redis
- * pub/sub (SPEC §6: within 1 s); without it, one process is the whole deployment.
- */
-async function invalidationBus(config: Config, role: Role, handlers: InvalidationHandlers, onError: (error: unknown) => void) {
-  if (!config.redisUrl) return null;
-  const { RedisInvalidationBus } = await import('../adapters/redis/invalidation.redis.js');
-  const bus = new RedisInvalidationBus(config.redisUrl, handlers, { prefix: config.redisPrefix, listen: role === 'all' || role === 'redirect', onError });
-  await bus.ready();
-  return bus;
-}
-
 export async function createCurt(config: Config, options: CurtOptions = {}): Promise<Curt> {
   const role = options.role ?? 'all';
   const handle = options.database ?? (await openDatabase(config));
-  const cache = new MemoryRedirectCache();
-  // Set once the host table exists; link changes before then (none at start) need no broadcast.
-  let bus: RedisInvalidationBus | null = null;
+  // Set once the services exist; the listeners below run only after a committed change, by then.
+  let caching: RedirectCaching | null = null;
   const ingest = new ClickIngest({ enricher: new DefaultClickEnricher(), store: new SqlClickStore(handle.db), salts: new SqlVisitorSalts(handle.db) });
   let log: { warn(obj: object, msg: string): void } | null = null;
   const stream = await clickStream(config, role, ingest, (error) => log?.warn({ err: error }, 'click stream consumer failed; retrying'));
@@ -207,23 +192,15 @@ export async function createCurt(config: Config, options: CurtOptions = {}): Pro
     intervalMs: options.clickFlushMs ?? 1000,
     onError: (error) => log?.warn({ err: error, buffered: clicks.stats().buffered }, 'click batch not stored; kept for the next attempt'),
   });
-  // The listeners run only after a committed change, by which time resolver and hosts exist.
   const services = buildServices(config, handle, {
     // A committed link change also wrote outbox events: the worker polls for them at once.
-    invalidate: (domain: string, slug: string) => { cache.invalidate(domain, slug); resolver.invalidated(); jobs.worker.wake(); bus?.link(domain, slug); },
-    domainSaved: (domain) => { hosts.domainSaved(domain); bus?.domains(); },
-    domainRemoved: (domain) => { hosts.domainRemoved(domain); bus?.domains(); },
+    invalidate: (domain: string, slug: string) => { caching?.linkChanged(domain, slug); jobs.worker.wake(); },
+    domainSaved: (domain) => caching?.domainSaved(domain),
+    domainRemoved: (domain) => caching?.domainRemoved(domain),
   }, options.jobQueue ?? { enqueue: (requests) => jobs.queue.enqueue(requests) }, (error, what) => log?.warn({ err: error }, what));
-  const resolver = new RedirectResolver(cache, services.linkRepository, clicks);
-  const hosts = new HostTable(config.baseUrl.host, await services.domainRepository.all());
-  bus = await invalidationBus(config, role, {
-    link: (domain, slug) => { cache.invalidate(domain, slug); resolver.invalidated(); },
-    domains: () => reloadHosts(),
-    resync: () => { cache.clear(); resolver.invalidated(); reloadHosts(); },
-  }, (error) => log?.warn({ err: error }, 'cache invalidation: Redis unavailable'));
-  const reloadHosts = () => {
-    services.domainRepository.all().then((domains) => hosts.replaceAll(domains), (error: unknown) => log?.warn({ err: error }, 'could not reload custom domains'));
-  };
+  // In-process LRU, then (REDIS_URL) the shared link cache, then the database; invalidation across instances.
+  caching = await buildRedirectCaching(config, role, { links: services.linkRepository, domains: services.domainRepository, clicks, log: () => log });
+  const { resolver, hosts, bus } = caching;
   const { hasher } = services;
 
   const bootstrapped = role === 'all' || role === 'api'
@@ -243,7 +220,9 @@ export async function createCurt(config: Config, options: CurtOptions = {}): Pro
     db: handle.db, runWorker: role === 'all' || role === 'worker', feed: events, linkEvents: new LinkEvents(config.baseUrl),
     housekeeping, clickRetentionDays: config.clickRetentionDays, log: () => log,
   }, { ...options.jobs, onOutcome: (name, outcome) => observability.metrics.jobOutcome(name, outcome) });
-  const observability = buildObservability(config, { handle, clicks, jobs: jobs.queue, redis: stream?.redis ?? null, log: () => log }, options.observability);
+  const observability = buildObservability(config, {
+    handle, clicks, jobs: jobs.queue, redis: stream?.redis ?? null, sharedLinkCache: caching.shared, log: () => log,
+  }, options.observability);
   const webhooks = buildWebhooks(config, handle.db, { jobs: jobs.queue, outbox: recordEvents, events: jobs.outbox }, {
     onError: (error) => log?.warn({ err: error }, 'webhooks: link.clicked events not recorded'),
     onOutcome: (outcome) => observability.metrics.webhookOutcome(outcome), ...options.webhooks,
@@ -316,7 +295,7 @@ export async function createCurt(config: Config, options: CurtOptions = {}): Pro
           app.log.error({ err: error, lost: clicks.stats().buffered }, 'clicks could not be stored before shutdown');
         });
         await stream?.close();
-        await bus?.close();
+        await caching?.close();
         await webhooks.clicks.idle();
         await services.notes.close();
         await (events as { close?: () => Promise<void> }).close?.();

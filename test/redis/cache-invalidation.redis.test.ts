@@ -3,7 +3,9 @@ import { request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
+import { Redis } from 'ioredis';
 import type { DatabaseHandle } from '../../src/adapters/db/database.js';
+import { forgetLink } from '../../src/adapters/redis/link-cache.redis.js';
 import { loadConfig } from '../../src/composition/config.js';
 import { createCurt, type Curt, type Role } from '../../src/composition/root.js';
 import { engines } from '../support/engines.js';
@@ -20,10 +22,11 @@ for (const engine of engines) {
     let redirect: Curt;
     let port: number;
     let a: Tenant;
+    const prefix = uniquePrefix();
 
     before(async () => {
       handle = await engine.open();
-      const env = { LOG_LEVEL: 'silent', CURT_SIGNUP: 'open', REDIS_URL: redisUrl, CURT_REDIS_PREFIX: uniquePrefix(), CURT_BASE_URL: 'http://short.test' };
+      const env = { LOG_LEVEL: 'silent', CURT_SIGNUP: 'open', REDIS_URL: redisUrl, CURT_REDIS_PREFIX: prefix, CURT_BASE_URL: 'http://short.test' };
       const start = async (role: Role) => {
         const curt = await createCurt(loadConfig(env), { role, database: handle, clickFlushMs: 50 });
         await curt.app.ready();
@@ -86,8 +89,14 @@ for (const engine of engines) {
       for (let i = 0; i < 200 && redirect.invalidation!.applied === applied; i++) await new Promise((resolve) => setTimeout(resolve, 10));
       assert.ok(redirect.invalidation!.applied > applied, 'the create was announced');
       assert.equal((await visit('/outage')).location, 'https://example.com/before');
-      // A change no message announces (as if published while the subscriber was away).
+      // A change whose message this instance missed: published (and its shared entry cleared)
+      // while the subscriber was away.
       await sql`update links set url = 'https://example.com/after' where id = ${link.id}`.execute(handle.db);
+      const admin = new Redis(redisUrl);
+      const tx = admin.multi();
+      forgetLink(tx, prefix, '', 'outage');
+      await tx.exec();
+      admin.disconnect();
       assert.equal((await visit('/outage')).location, 'https://example.com/before', 'served from the cache meanwhile');
       redirect.invalidation!.simulateOutage();
       await within1s('/outage', (r) => r.location === 'https://example.com/after');

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../../src/composition/config.js';
@@ -8,44 +8,11 @@ import { engines } from '../support/engines.js';
 import { bearer, createTenant, startCurt, type Tenant, type TestCurt } from '../support/harness.js';
 import { redisSkip, redisUrl, uniquePrefix } from '../support/redis.js';
 import { rateLimitMember } from '../support/structured-fields.js';
+import { CuttableProxy } from '../support/cuttable-proxy.js';
 
 const skip = await redisSkip();
 const engine = engines.at(-1)!;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** A TCP proxy in front of the test Redis that can be cut and restored: "Redis down" without touching the server. */
-class CuttableProxy {
-  private server: Server | null = null;
-  private readonly sockets = new Set<Socket>();
-  port = 0;
-  constructor(private readonly target: URL) {}
-
-  async start(): Promise<void> {
-    if (this.server) return;
-    const server = createServer((client) => {
-      const upstream = connect(Number(this.target.port || 6379), this.target.hostname);
-      for (const s of [client, upstream]) { this.sockets.add(s); s.on('close', () => this.sockets.delete(s)); s.on('error', () => {}); }
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((resolve, reject) => server.once('error', reject).listen(this.port, '127.0.0.1', resolve));
-    this.port = (server.address() as AddressInfo).port;
-    this.server = server;
-  }
-
-  async stop(): Promise<void> {
-    const server = this.server;
-    this.server = null;
-    for (const s of this.sockets) s.destroy();
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-
-  get url(): string {
-    const u = new URL(this.target.href);
-    u.hostname = '127.0.0.1';
-    u.port = String(this.port);
-    return u.href;
-  }
-}
 
 const remaining = (res: { headers: Record<string, unknown> }) => rateLimitMember(res.headers.ratelimit as string).params.r;
 

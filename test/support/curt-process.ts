@@ -15,8 +15,11 @@ export async function freePort(): Promise<number> {
 
 export interface Running { child: ChildProcessWithoutNullStreams; stdout: () => string; base: string }
 
-/** Starts the real `curt serve` (extra CLI args such as --role) and waits until /readyz answers 200. */
-export async function serve(env: Record<string, string>, args: string[] = []): Promise<Running> {
+/**
+ * Starts the real `curt serve` (extra CLI args such as --role) and waits until `readyPath`
+ * (/readyz; /healthz where a dependency is meant to be down) answers 200.
+ */
+export async function serve(env: Record<string, string>, args: string[] = [], readyPath = '/readyz'): Promise<Running> {
   const port = await freePort();
   const child = spawn(process.execPath, [BIN, 'serve', '--port', String(port), ...args], { env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', HOST: '127.0.0.1', ...env } });
   let out = '';
@@ -26,7 +29,7 @@ export async function serve(env: Record<string, string>, args: string[] = []): P
   const deadline = Date.now() + 90_000; // a hang guard, not a timing assertion: CI machines can be busy
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`curt exited early: ${out}`);
-    try { if ((await fetch(`${base}/readyz`)).status === 200) return { child, stdout: () => out, base }; } catch { /* not up yet */ }
+    try { if ((await fetch(`${base}${readyPath}`)).status === 200) return { child, stdout: () => out, base }; } catch { /* not up yet */ }
     await new Promise((r) => setTimeout(r, 50));
   }
   child.kill('SIGKILL');

@@ -13,6 +13,8 @@ export interface StreamStats { length: number; pending: number; lag: number | nu
 export interface MetricsSources {
   clicks: () => ClickBufferStats;
   redirects?: { cacheHits: number; cacheMisses: number; outcomes(): Record<string, number> };
+  /** Only with REDIS_URL: lookups of the shared link cache after an in-process miss. */
+  sharedLinkCache?: { readonly hits: number; readonly misses: number; readonly errors: number };
   database?: () => DatabaseStats | undefined;
   /** Bounded counts (10 000 at most per state) over every workspace. */
   jobDepth?: () => Promise<JobDepth>;
@@ -64,12 +66,21 @@ export class CurtMetrics {
         collect() { this.reset(); for (const [outcome, n] of Object.entries(redirects.outcomes())) this.inc({ outcome }, n); },
       });
       new Counter({
-        name: 'curt_redirect_cache_lookups_total', help: 'Redirect cache lookups: hit (served from memory) or miss (database read).', labelNames: ['result'], registers,
+        name: 'curt_redirect_cache_lookups_total', help: 'In-process redirect cache lookups: hit (served from memory) or miss (shared cache or database read).', labelNames: ['result'], registers,
         collect() { this.reset(); this.inc({ result: 'hit' }, redirects.cacheHits); this.inc({ result: 'miss' }, redirects.cacheMisses); },
       });
       new Gauge({
         name: 'curt_redirect_cache_hit_ratio', help: 'Share of redirect cache lookups served from memory since start (0 before any).', registers,
         collect() { const all = redirects.cacheHits + redirects.cacheMisses; this.set(all === 0 ? 0 : redirects.cacheHits / all); },
+      });
+    }
+
+    const shared = sources.sharedLinkCache;
+    if (shared) {
+      new Counter({
+        name: 'curt_redirect_shared_cache_lookups_total', labelNames: ['result'], registers,
+        help: 'Shared (Redis) link cache lookups after an in-process miss: hit (link or known-unknown slug), miss (database read), error (Redis did not answer; database read).',
+        collect() { this.reset(); this.inc({ result: 'hit' }, shared.hits); this.inc({ result: 'miss' }, shared.misses); this.inc({ result: 'error' }, shared.errors); },
       });
     }
 

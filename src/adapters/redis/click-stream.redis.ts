@@ -48,6 +48,9 @@ export class RedisClickConsumer {
   private readonly consumer = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   private running: Promise<void> | null = null;
   private stopped = false;
+  /** Settles (rejected) once stop() gives up on Redis; every Redis wait of the loop races it. */
+  private readonly abandoned: Promise<never>;
+  private abandon: () => void = () => {};
 
   constructor(
     /** A connection of its own: XREADGROUP BLOCK holds it. */
@@ -56,16 +59,53 @@ export class RedisClickConsumer {
     private readonly options: ClickStreamOptions,
   ) {
     this.group = options.group ?? 'ingest';
+    this.abandoned = new Promise<never>((_resolve, reject) => { this.abandon = () => reject(new Error('click stream consumer stopped')); });
+    this.abandoned.catch(() => {}); // only ever raced, never awaited alone
   }
 
   start(): void {
     this.running ??= this.loop();
   }
 
-  /** Finishes the entries in hand, then stops reading (within one block interval). */
+  /**
+   * Finishes the entries in hand, then stops reading (within one block interval). The connection
+   * waits out outages (maxRetriesPerRequest: null), and ioredis never fails the commands queued
+   * while it is reconnecting, not even on disconnect(): so when Redis is unreachable, or stops
+   * answering, stop() abandons the loop's Redis wait instead of waiting for Redis forever (a
+   * SIGTERM used to hang until the 15 s forced exit). A batch already read finishes its database
+   * write; if its acknowledgement is abandoned the entries stay pending, another consumer claims
+   * them and ingest skips the click ids already stored.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
-    await this.running;
+    if (!this.running) return;
+    const giveUp = () => this.abandon();
+    let timer: NodeJS.Timeout | undefined;
+    if (this.redis.status !== 'ready') giveUp();
+    else {
+      this.redis.once('close', giveUp);
+      // A reachable Redis answers the blocked read within blockMs; past a generous margin it is hung.
+      timer = setTimeout(giveUp, (this.options.blockMs ?? 1000) + 5000);
+    }
+    try {
+      await this.running;
+    } finally {
+      clearTimeout(timer);
+      this.redis.off('close', giveUp);
+    }
+  }
+
+  /** The pause between failed rounds, cut short by stop(). */
+  private async pause(ms: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([new Promise((resolve) => { timer = setTimeout(resolve, ms); }), this.abandoned.catch(() => {})]);
+    clearTimeout(timer);
+  }
+
+  /** A Redis command of the loop, given up on when stop() abandons Redis. */
+  private wait<T>(command: Promise<T>): Promise<T> {
+    command.catch(() => {}); // an abandoned command may still fail later, unheard
+    return Promise.race([command, this.abandoned]);
   }
 
   private async loop(): Promise<void> {
@@ -78,8 +118,8 @@ export class RedisClickConsumer {
           lastClaim = Date.now();
           await this.claimAbandoned();
         }
-        const reply = await this.redis.xreadgroup('GROUP', this.group, this.consumer, 'COUNT', this.options.count ?? 500,
-          'BLOCK', this.options.blockMs ?? 1000, 'STREAMS', this.options.key, retryOwn ? '0' : '>') as ReadReply;
+        const reply = await this.wait(this.redis.xreadgroup('GROUP', this.group, this.consumer, 'COUNT', this.options.count ?? 500,
+          'BLOCK', this.options.blockMs ?? 1000, 'STREAMS', this.options.key, retryOwn ? '0' : '>')) as ReadReply;
         const entries = reply?.[0]?.[1] ?? [];
         if (retryOwn && entries.length === 0) retryOwn = false;
         await this.process(entries);
@@ -87,7 +127,7 @@ export class RedisClickConsumer {
         if (this.stopped) break;
         this.options.onError?.(error);
         retryOwn = true; // what was read but not acknowledged is retried from this consumer's pending list
-        await new Promise((resolve) => setTimeout(resolve, 1000));
+        await this.pause(1000);
       }
     }
   }
@@ -97,7 +137,7 @@ export class RedisClickConsumer {
   private async ensureGroup(): Promise<void> {
     if (this.groupReady) return;
     try {
-      await this.redis.xgroup('CREATE', this.options.key, this.group, '0', 'MKSTREAM');
+      await this.wait(this.redis.xgroup('CREATE', this.options.key, this.group, '0', 'MKSTREAM'));
     } catch (error) {
       if (!String((error as Error).message).includes('BUSYGROUP')) throw error;
     }
@@ -107,8 +147,8 @@ export class RedisClickConsumer {
   private async claimAbandoned(): Promise<void> {
     let cursor = '0-0';
     do {
-      const [next, entries] = await this.redis.xautoclaim(this.options.key, this.group, this.consumer,
-        this.options.claimIdleMs ?? 30_000, cursor, 'COUNT', this.options.count ?? 500) as [string, Entry[]];
+      const [next, entries] = await this.wait(this.redis.xautoclaim(this.options.key, this.group, this.consumer,
+        this.options.claimIdleMs ?? 30_000, cursor, 'COUNT', this.options.count ?? 500)) as [string, Entry[]];
       await this.process(entries.filter((e) => e !== null && e[1] !== null));
       cursor = next;
     } while (cursor !== '0-0' && !this.stopped);
@@ -128,7 +168,7 @@ export class RedisClickConsumer {
     }
     for (let i = 0; i < clicks.length; i += INGEST_BATCH) await this.ingest(clicks.slice(i, i + INGEST_BATCH));
     const ids = entries.map(([id]) => id);
-    await this.redis.multi().xack(this.options.key, this.group, ...ids).xdel(this.options.key, ...ids).exec();
+    await this.wait(this.redis.multi().xack(this.options.key, this.group, ...ids).xdel(this.options.key, ...ids).exec());
   }
 }
 

@@ -1,8 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { Redis, type ChainableCommander } from 'ioredis';
 
 export interface InvalidationHandlers {
-  /** Another instance changed this link (created, updated, deleted): drop it from the cache. */
+  /**
+   * This link changed (created, updated, deleted), here or on another instance, and its shared
+   * cache entry is gone: drop it from the local cache. For this instance's own changes it is
+   * called once the change is published, since a lookup in between may have fetched the old
+   * entry from the shared cache again.
+   */
   link(domain: string, slug: string): void;
   /** Another instance changed a custom domain: reload the host table. */
   domains(): void;
@@ -18,18 +23,25 @@ export interface RedisInvalidationOptions {
   prefix: string;
   /** Only instances that cache redirects listen; every instance publishes its changes. */
   listen: boolean;
+  /** Commands that clear a changed link's shared cache entries, run in the MULTI that publishes it. */
+  forgetLink?: (tx: ChainableCommander, domain: string, slug: string) => void;
   onError?: (error: unknown) => void;
 }
 
 type Message = { origin: string; kind: 'link'; domain: string; slug: string } | { origin: string; kind: 'domains' };
 
+/** Changes not yet announced while Redis was unreachable; past this many the oldest are given up (their shared entries expire by TTL). */
+const MAX_OWED = 10_000;
+
 /**
- * Cache invalidation across instances over Redis pub/sub: a committed change is applied to
- * the local cache at once and published; every other instance drops the entry when the message
- * arrives (well within the 1 s SPEC §6 allows). Pub/sub does not queue for a disconnected
- * subscriber, so when the subscription comes back after an outage the instance drops its whole
- * cache instead (resync). While the publishing connection is down, messages are not sent; the
- * other instances' subscriptions are then down too, and they resync on reconnect.
+ * Cache invalidation across instances over Redis pub/sub: a committed change is applied to the
+ * local cache at once, then its shared cache entries are cleared and the change published in
+ * one MULTI; every other instance drops the entry when the message arrives (well within the 1 s
+ * SPEC §6 allows). Pub/sub does not queue for a disconnected subscriber, so when the
+ * subscription comes back after an outage the instance drops its whole cache instead (resync).
+ * A change that could not be published (Redis unreachable from here) is owed: sent again, with
+ * its shared entries cleared, as soon as the publishing connection is back, since a Redis that
+ * kept its data, or other instances that could still reach it, would otherwise serve the old link.
  */
 export class RedisInvalidationBus {
   private readonly origin = randomUUID();
@@ -37,16 +49,19 @@ export class RedisInvalidationBus {
   private readonly publisher: Redis;
   private readonly subscriber: Redis | null;
   private readonly onError: (error: unknown) => void;
+  private readonly owed = new Map<string, Message>();
   private subscribedBefore = false;
+  private retry: NodeJS.Timeout | null = null;
   /** Other instances' changes applied so far. */
   applied = 0;
 
-  constructor(url: string, private readonly handlers: InvalidationHandlers, options: RedisInvalidationOptions) {
+  constructor(url: string, private readonly handlers: InvalidationHandlers, private readonly options: RedisInvalidationOptions) {
     this.channel = `${options.prefix}invalidate`;
     this.onError = options.onError ?? (() => {});
-    // No offline queue: a change made while Redis is down is not replayed later, out of order.
+    // No offline queue: a change made while Redis is down fails at once and is owed instead.
     this.publisher = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
     this.publisher.on('error', this.onError);
+    this.publisher.on('ready', () => this.replay());
     this.subscriber = options.listen ? new Redis(url, { maxRetriesPerRequest: null }) : null;
     if (this.subscriber) {
       this.subscriber.on('error', this.onError);
@@ -65,12 +80,18 @@ export class RedisInvalidationBus {
     for (let i = 0; i < 100 && !this.subscribedBefore; i++) await new Promise((resolve) => setTimeout(resolve, 20));
   }
 
-  link(domain: string, slug: string): void {
-    this.send({ origin: this.origin, kind: 'link', domain, slug });
+  /** Resolves true once published (shared entries cleared), false when owed for later. */
+  link(domain: string, slug: string): Promise<boolean> {
+    return this.send({ origin: this.origin, kind: 'link', domain, slug });
   }
 
-  domains(): void {
-    this.send({ origin: this.origin, kind: 'domains' });
+  domains(): Promise<boolean> {
+    return this.send({ origin: this.origin, kind: 'domains' });
+  }
+
+  /** Changes waiting for Redis to come back. */
+  get owing(): number {
+    return this.owed.size;
   }
 
   /** Tests: drop the subscription's connection as an outage would (ioredis reconnects). */
@@ -79,13 +100,50 @@ export class RedisInvalidationBus {
   }
 
   async close(): Promise<void> {
+    if (this.retry) clearTimeout(this.retry);
     this.subscriber?.disconnect();
     this.publisher.disconnect();
   }
 
-  private send(message: Message): void {
-    if (this.publisher.status !== 'ready') return;
-    this.publisher.publish(this.channel, JSON.stringify(message)).catch(this.onError);
+  private async send(message: Message): Promise<boolean> {
+    if (this.publisher.status !== 'ready') return this.owe(message);
+    const tx = this.publisher.multi();
+    if (message.kind === 'link') this.options.forgetLink?.(tx, message.domain, message.slug);
+    tx.publish(this.channel, JSON.stringify(message));
+    try {
+      const results = await tx.exec();
+      if (results === null) throw new Error('invalidation transaction aborted');
+      // A command that failed inside an executed MULTI (say, a foreign value at a key) would fail
+      // every time; the rest, PUBLISH included, ran: report it rather than retry forever.
+      for (const [error] of results) if (error) this.onError(error);
+    } catch (error) {
+      this.onError(error);
+      // Still connected (a timeout, say): no 'ready' will come to trigger the replay, so retry shortly.
+      if (this.publisher.status === 'ready') this.retry ??= setTimeout(() => { this.retry = null; this.replay(); }, 1000).unref();
+      return this.owe(message);
+    }
+    if (message.kind === 'link') this.handlers.link(message.domain, message.slug);
+    return true;
+  }
+
+  /** Invalidations are idempotent and their order does not matter: one owed message per link suffices. */
+  private owe(message: Message): false {
+    const key = message.kind === 'link' ? `link:${message.domain}/${message.slug}` : 'domains';
+    this.owed.delete(key);
+    this.owed.set(key, message);
+    if (this.owed.size > MAX_OWED) {
+      const oldest = this.owed.keys().next().value!;
+      this.owed.delete(oldest);
+      this.onError(new Error(`more than ${MAX_OWED} changes made while Redis was unreachable: ${oldest} is not announced again (its shared entries expire by TTL)`));
+    }
+    return false;
+  }
+
+  private replay(): void {
+    if (this.owed.size === 0 || this.publisher.status !== 'ready') return;
+    const messages = [...this.owed.values()];
+    this.owed.clear();
+    for (const message of messages) void this.send(message); // one that fails again is owed again
   }
 
   private received(text: string): void {

@@ -1,8 +1,7 @@
-import type { Link } from '../links/link.js';
 import { newClickId } from '../ids.js';
 import type { Visit } from '../analytics/click.js';
 import type { ClickRecorder } from './ports.js';
-import { toRedirectTarget, type RedirectTarget } from './redirect-target.js';
+import { toRedirectTarget, type RedirectSource, type RedirectTarget } from './redirect-target.js';
 
 /** The hot path's view of a cache: undefined is "not cached", null is "known missing". */
 export interface RedirectCache {
@@ -10,13 +9,14 @@ export interface RedirectCache {
   set(key: string, target: RedirectTarget | null): void;
 }
 
+/** The database (a LinkRepository), or the shared cache in front of it (SharedSlugLookup). */
 export interface SlugLookup {
-  findBySlug(domain: string, slug: string): Promise<Link | null>;
+  findBySlug(domain: string, slug: string): Promise<RedirectSource | null>;
 }
 
 /**
  * Finds the target for domain+slug: from the cache synchronously when it can, else one
- * database read shared by concurrent requests for the same key. A load that raced with
+ * lookup (shared cache, then database) shared by concurrent requests for the same key. A load that raced with
  * an invalidation is served but not cached, so the cache never keeps a stale link.
  */
 export class RedirectResolver {

@@ -31,7 +31,11 @@ export interface RedirectTarget {
   utm: Utm;
 }
 
-export function toRedirectTarget(link: Link): RedirectTarget {
+/** The fields of a link a redirect needs: what toRedirectTarget reads, and what a link lookup must supply. */
+export type RedirectSource = Pick<Link, 'id' | 'workspaceId' | 'url' | 'redirectType' | 'forwardQuery' | 'expiresAt' | 'expiredUrl'
+  | 'maxClicks' | 'clicks' | 'passwordHash' | 'rules' | 'variants' | 'utm' | 'createdAt'>;
+
+export function toRedirectTarget(link: RedirectSource): RedirectTarget {
   const location = withUtm(link.url, link.utm);
   const hashAt = location.indexOf('#');
   return {
@@ -56,7 +60,7 @@ export function toRedirectTarget(link: Link): RedirectTarget {
 }
 
 /** Appends utm_* parameters the URL lacks, leaving its own query bytes untouched (signed URLs stay valid). */
-function withUtm(url: string, utm: Link['utm']): string {
+function withUtm(url: string, utm: Utm): string {
   const present = new URL(url).searchParams;
   let added = '';
   for (const key of UTM_KEYS) {

@@ -3,7 +3,7 @@
  * scrape, so no metrics library runs per request.
  */
 export class RedirectStats {
-  /** Served from the in-process cache (found or known missing) / needed a database read. */
+  /** Served from the in-process cache (found or known missing) / needed a lookup (shared cache, then database). */
   cacheHits = 0;
   cacheMisses = 0;
   /** Outcomes: a redirect (or HEAD) served, unknown slug, expired or used up, password page, inspect page (+), lookup failed, shed under load. */
