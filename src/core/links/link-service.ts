@@ -52,7 +52,9 @@ export class LinkService {
         results[index] = { error: asDomainError(error) };
       }
     }));
-    let pending = drafts;
+    // Validations finish in any order (on PostgreSQL they run on several connections); the
+    // insert goes in input order so that of two items with one slug the earlier one wins.
+    let pending = drafts.sort((x, y) => x.index - y.index);
     for (let attempt = 1; pending.length > 0; attempt++) {
       const inserted = await this.links.insertMany(pending.map((d) => d.link));
       const retry: typeof pending = [];
