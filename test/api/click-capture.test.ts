@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { LinkRollups } from '../../src/adapters/db/link-rollups.sql.js';
 import { engines } from '../support/engines.js';
-import { bearer, createTenant, startCurt, type Tenant, type TestCurt } from '../support/harness.js';
+import { bearer, createTenant, listenOn, startCurt, type Tenant, type TestCurt } from '../support/harness.js';
 
 const CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
 const IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
@@ -18,8 +17,7 @@ for (const engine of engines) {
       // Trust one proxy hop: the client is the last X-Forwarded-For entry.
       t = await startCurt(engine, { CURT_TRUST_PROXY: '1' });
       a = await createTenant(t);
-      await t.curt.app.listen({ port: 0, host: '127.0.0.1' });
-      base = `http://127.0.0.1:${(t.curt.app.server.address() as AddressInfo).port}`;
+      base = await listenOn(t.curt);
     });
     after(() => t.close());
 

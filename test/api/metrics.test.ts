@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { engines } from '../support/engines.js';
-import { bearer, createTenant, startCurt, type Tenant, type TestCurt } from '../support/harness.js';
+import { bearer, createTenant, listenOn, startCurt, type Tenant, type TestCurt } from '../support/harness.js';
 
 /** The value of one sample line `name{labels} value` (labels in Prometheus order), or null. */
 function sample(text: string, name: string, labels = ''): number | null {
@@ -19,8 +18,7 @@ for (const engine of engines) {
     before(async () => {
       t = await startCurt(engine);
       a = await createTenant(t);
-      await t.curt.app.listen({ port: 0, host: '127.0.0.1' });
-      base = `http://127.0.0.1:${(t.curt.app.server.address() as AddressInfo).port}`;
+      base = await listenOn(t.curt);
     });
     after(() => t.close());
 
@@ -127,8 +125,7 @@ describe('load shedding', () => {
   before(async () => {
     t = await startCurt(engines[0]!, {}, { observability: { shedding: { pressure: () => pressure, retryAfterSeconds: 7 } } });
     a = await createTenant(t);
-    await t.curt.app.listen({ port: 0, host: '127.0.0.1' });
-    base = `http://127.0.0.1:${(t.curt.app.server.address() as AddressInfo).port}`;
+    base = await listenOn(t.curt);
     const created = await t.curt.app.inject({ method: 'POST', url: '/api/v1/links', headers: bearer(a.key), payload: { url: 'https://example.com/s', slug: 'shed-me' } });
     assert.equal(created.statusCode, 201, created.body);
   });

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { sha256 } from '../../src/core/ids.js';
 import { EMAIL_JOB } from '../../src/core/notifications/notification-service.js';
 import { engines } from '../support/engines.js';
-import { bearer, createTenant, startCurt, type Tenant, type TestCurt } from '../support/harness.js';
+import { bearer, createTenant, listenOn, startCurt, type Tenant, type TestCurt } from '../support/harness.js';
 import { MemoryJobQueue } from '../support/memory-job-queue.js';
 import { startSmtp } from '../support/smtp.js';
 
@@ -21,8 +20,7 @@ for (const engine of engines) {
       jobs = new MemoryJobQueue();
       t = await startCurt(engine, { SMTP_URL: smtp.url, CURT_SIGNUP: 'invite', CURT_BASE_URL: 'http://localhost:8080' }, { jobQueue: jobs });
       [owner, bob] = [await createTenant(t, 'owner'), await createTenant(t, 'bob')];
-      await t.curt.app.listen({ port: 0, host: '127.0.0.1' });
-      base = `http://127.0.0.1:${(t.curt.app.server.address() as AddressInfo).port}`;
+      base = await listenOn(t.curt);
     });
     after(async () => { await t.close(); await smtp.close(); });
 

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { engines } from '../support/engines.js';
-import { bearer, createTenant, startCurt, type Tenant, type TestCurt } from '../support/harness.js';
+import { bearer, createTenant, listenOn, startCurt, type Tenant, type TestCurt } from '../support/harness.js';
 import { parseList, rateLimitMember } from '../support/structured-fields.js';
 
 const engine = engines.at(-1)!;
@@ -115,8 +114,7 @@ describe(`session requests and not-found redirects (${engine.name})`, () => {
     // Small API quota; the visitor's address comes from X-Forwarded-For (CURT_TRUST_PROXY).
     t = await startCurt(engine, { CURT_TRUST_PROXY: 'true' }, { limits: { apiPerMinute: 3 } });
     a = await createTenant(t);
-    await t.curt.app.listen({ port: 0, host: '127.0.0.1' });
-    base = `http://127.0.0.1:${(t.curt.app.server.address() as AddressInfo).port}`;
+    base = await listenOn(t.curt);
   });
   after(() => t.close());
 

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { engines } from '../support/engines.js';
-import { bearer, createTenant, startCurt, type Tenant, type TestCurt } from '../support/harness.js';
+import { bearer, createTenant, listenOn, startCurt, type Tenant, type TestCurt } from '../support/harness.js';
 
 for (const engine of engines) {
   describe(`redirects (${engine.name})`, () => {
@@ -12,8 +11,7 @@ for (const engine of engines) {
     before(async () => {
       t = await startCurt(engine);
       a = await createTenant(t);
-      await t.curt.app.listen({ port: 0, host: '127.0.0.1' });
-      base = `http://127.0.0.1:${(t.curt.app.server.address() as AddressInfo).port}`;
+      base = await listenOn(t.curt);
     });
     after(() => t.close());
 

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { RedisLinkCache, forgetLink, linkCacheKeys, openLinkCacheConnection } from '../../src/adapters/redis/link-cache.redis.js';
 import type { SharedLink } from '../../src/core/redirect/ports.js';
 import { freePort } from '../support/curt-process.js';
 import { engines } from '../support/engines.js';
-import { bearer, createTenant, startCurt, type Tenant, type TestCurt } from '../support/harness.js';
+import { bearer, createTenant, listenOn, startCurt, type Tenant, type TestCurt } from '../support/harness.js';
 import { redisSkip, redisUrl, uniquePrefix } from '../support/redis.js';
 import { createCurt, type Curt } from '../../src/composition/root.js';
 import { RedisInvalidationBus } from '../../src/adapters/redis/invalidation.redis.js';
@@ -121,8 +120,7 @@ describe('the shared link cache between instances', { skip, timeout: 60_000 }, (
     api = await startCurt(engine, env, { role: 'api' });
     const redirect = async () => {
       const curt = await createCurt(api.config, { role: 'redirect', database: api.handle, clickFlushMs: 50 });
-      await curt.app.listen({ port: 0, host: '127.0.0.1' });
-      bases.set(curt, `http://127.0.0.1:${(curt.app.server.address() as AddressInfo).port}`);
+      bases.set(curt, await listenOn(curt));
       return curt;
     };
     one = await redirect();
@@ -207,8 +205,7 @@ describe('the shared link cache with Redis unreachable', { timeout: 60_000 }, ()
   before(async () => {
     // PostgreSQL when configured: it starts faster than the embedded engine.
     t = await startCurt(engines.at(-1)!, { REDIS_URL: `redis://127.0.0.1:${await freePort()}`, CURT_REDIS_PREFIX: uniquePrefix() });
-    await t.curt.app.listen({ port: 0, host: '127.0.0.1' });
-    base = `http://127.0.0.1:${(t.curt.app.server.address() as AddressInfo).port}`;
+    base = await listenOn(t.curt);
   });
   after(() => t.close());
 

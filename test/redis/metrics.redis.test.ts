@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { engines } from '../support/engines.js';
-import { bearer, createTenant, startCurt, type TestCurt } from '../support/harness.js';
+import { bearer, createTenant, listenOn, startCurt, type TestCurt } from '../support/harness.js';
 import { redisSkip, redisUrl, uniquePrefix } from '../support/redis.js';
 
 const skip = await redisSkip();
@@ -12,8 +11,7 @@ describe('/readyz and /metrics with Redis', { skip, timeout: 60_000 }, () => {
   let base: string;
   before(async () => {
     t = await startCurt(engines[0]!, { REDIS_URL: redisUrl, CURT_REDIS_PREFIX: uniquePrefix() });
-    await t.curt.app.listen({ port: 0, host: '127.0.0.1' });
-    base = `http://127.0.0.1:${(t.curt.app.server.address() as AddressInfo).port}`;
+    base = await listenOn(t.curt);
   });
   after(() => t.close());
 

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../../src/composition/config.js';
 import { createCurt, type Curt } from '../../src/composition/root.js';
 import { engines } from '../support/engines.js';
-import { bearer, createTenant, startCurt, type Tenant, type TestCurt } from '../support/harness.js';
+import { bearer, createTenant, listenOn, startCurt, type Tenant, type TestCurt } from '../support/harness.js';
 import { redisSkip, redisUrl, uniquePrefix } from '../support/redis.js';
 import { rateLimitMember } from '../support/structured-fields.js';
 import { CuttableProxy } from '../support/cuttable-proxy.js';
@@ -34,8 +33,7 @@ describe(`rate limits across instances on Redis (${engine.name})`, { skip, timeo
     b = await createCurt(loadConfig({ LOG_LEVEL: 'silent', ...env }), { role: 'api', database: a.handle, clickFlushMs: 50 });
     await b.app.ready();
     tenant = await createTenant(a);
-    await a.curt.app.listen({ port: 0, host: '127.0.0.1' });
-    base = `http://127.0.0.1:${(a.curt.app.server.address() as AddressInfo).port}`;
+    base = await listenOn(a.curt);
   });
   after(async () => {
     await proxy.start();
@@ -124,8 +122,7 @@ describe(`rate limits with Redis unreachable from the start (${engine.name})`, {
     api = await startCurt(engine, env, { role: 'api', limits });
     redirect = await createCurt(loadConfig({ LOG_LEVEL: 'silent', ...env }), { role: 'redirect', database: api.handle, clickFlushMs: 50, limits });
     tenant = await createTenant(api);
-    await redirect.app.listen({ port: 0, host: '127.0.0.1' });
-    base = `http://127.0.0.1:${(redirect.app.server.address() as AddressInfo).port}`;
+    base = await listenOn(redirect);
   });
   after(async () => {
     await redirect?.close();

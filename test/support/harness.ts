@@ -1,3 +1,4 @@
+import type { AddressInfo } from 'node:net';
 import { loadConfig, type Config } from '../../src/composition/config.js';
 import { createCurt, type Curt, type CurtOptions } from '../../src/composition/root.js';
 import type { DatabaseHandle } from '../../src/adapters/db/database.js';
@@ -50,3 +51,9 @@ export async function createTenant(t: TestCurt, name = `user${++counter}`): Prom
 }
 
 export const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
+
+/** Starts `curt` listening on a free loopback port (for real HTTP: redirects, streams, headers); answers its origin. */
+export async function listenOn(curt: Curt): Promise<string> {
+  await curt.app.listen({ port: 0, host: '127.0.0.1' });
+  return `http://127.0.0.1:${(curt.app.server.address() as AddressInfo).port}`;
+}
