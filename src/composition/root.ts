@@ -180,6 +180,9 @@ async function clickStream(config: Config, role: Role, ingest: ClickIngest, onEr
   };
 }
 
+/** Stream entries (one per event-loop turn of held redirects) written before waiting for Redis' replies. */
+const STREAM_WRITES_IN_FLIGHT = 8;
+
 export async function createCurt(config: Config, options: CurtOptions = {}): Promise<Curt> {
   const role = options.role ?? 'all';
   const handle = options.database ?? (await openDatabase(config));
@@ -190,6 +193,8 @@ export async function createCurt(config: Config, options: CurtOptions = {}): Pro
   const stream = await clickStream(config, role, ingest, (error) => log?.warn({ err: error }, 'click stream consumer failed; retrying'));
   const clicks = new ClickBuffer(stream?.sink ?? ingest, {
     intervalMs: options.clickFlushMs ?? 1000,
+    // XADDs pipeline on one connection: a turn's held responses wait for one round trip, not a queue of them.
+    concurrentWrites: stream ? STREAM_WRITES_IN_FLIGHT : 1,
     onError: (error) => log?.warn({ err: error, buffered: clicks.stats().buffered }, 'click batch not stored; kept for the next attempt'),
   });
   const services = buildServices(config, handle, {

@@ -149,6 +149,28 @@ describe('ClickBuffer holding responses until durable', () => {
     assert.equal(sink.stored.length, 1);
   });
 
+  it('with concurrentWrites, a later turn\'s held clicks are written while an earlier write still waits', async () => {
+    for (const concurrentWrites of [1, 2]) {
+      const sink = new FakeSink();
+      let open!: () => void;
+      sink.gate = new Promise((resolve) => { open = resolve; });
+      const buffer = new ClickBuffer(sink, { intervalMs: 60_000, concurrentWrites });
+      const released: string[] = [];
+      buffer.capture(click(), () => released.push('first'));
+      await sleep(5); // the first turn's write now waits on the gate
+      sink.gate = null;
+      buffer.capture(click(), () => released.push('second'));
+      await sleep(10);
+      if (concurrentWrites === 1) assert.deepEqual(released, [], 'one write at a time: the second waits behind the first');
+      else assert.deepEqual(released, ['second'], 'the second turn went out at once');
+      open();
+      await sleep(10);
+      assert.deepEqual([...released].sort(), ['first', 'second']);
+      assert.equal(sink.stored.length, 2);
+      assert.deepEqual(buffer.stats(), { buffered: 0, written: 2, dropped: 0 });
+    }
+  });
+
   it('releases at once a click dropped for capacity', () => {
     const buffer = new ClickBuffer(new FakeSink(), { capacity: 0 });
     let released = false;

@@ -9,6 +9,12 @@ export interface ClickBufferOptions {
   intervalMs?: number;
   /** Most clicks held while the sink is slow or down; beyond it new clicks are dropped (counted). */
   capacity?: number;
+  /**
+   * Batches written at once. 1 (the default) suits a database sink: one ingest transaction at a
+   * time. A Redis stream sink pipelines its XADDs on one connection, so a turn's held responses
+   * need not wait behind the previous turn's acknowledgement.
+   */
+  concurrentWrites?: number;
   /** Told of each failed write (the batch is kept and retried on the next tick). */
   onError?: (error: unknown) => void;
 }
@@ -35,7 +41,8 @@ export class ClickBuffer {
   private waiting = 0;
   private readonly pendingByLink = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
-  private writing: Promise<void> | null = null;
+  /** Writes in progress; each settles with its error, or null once written. */
+  private readonly writes = new Set<Promise<unknown>>();
   private soon = false;
   private inFlight = 0;
   private written = 0;
@@ -43,11 +50,13 @@ export class ClickBuffer {
   private readonly batchSize: number;
   private readonly intervalMs: number;
   private readonly capacity: number;
+  private readonly concurrentWrites: number;
 
   constructor(private readonly sink: ClickSink, private readonly options: ClickBufferOptions = {}) {
     this.batchSize = options.batchSize ?? INGEST_BATCH;
     this.intervalMs = options.intervalMs ?? 1000;
     this.capacity = options.capacity ?? 200_000;
+    this.concurrentWrites = Math.max(1, options.concurrentWrites ?? 1);
   }
 
   start(): void {
@@ -99,12 +108,13 @@ export class ClickBuffer {
   async flush(): Promise<void> {
     const target = this.written + this.inFlight + this.items.length;
     while (this.written < target) {
-      if (this.writing) {
-        await this.writing;
+      if (this.items.length > 0 && this.writes.size < this.concurrentWrites) {
+        this.startWrite();
         continue;
       }
-      if (this.items.length === 0) return;
-      await this.writeOne();
+      if (this.writes.size === 0) return;
+      const error = await Promise.race(this.writes);
+      if (error !== null) throw error;
     }
   }
 
@@ -123,21 +133,24 @@ export class ClickBuffer {
     }
   }
 
+  /** Starts what the free write slots allow: the timer's batch, a full batch, or a turn's held clicks. */
   private tick(): void {
-    if (this.writing || this.items.length === 0) return;
-    this.flush().catch((error: unknown) => this.options.onError?.(error));
+    while (this.items.length > 0 && this.writes.size < this.concurrentWrites) {
+      this.startWrite().then((error) => { if (error !== null) this.options.onError?.(error); });
+    }
   }
 
-  private writeOne(): Promise<void> {
+  /** Writes the oldest batch; settles with the error (the batch back at the front, in order) or null. */
+  private startWrite(): Promise<unknown> {
     const batch = this.items.splice(0, this.batchSize);
     const waiters = this.waiters.splice(0, batch.length);
-    this.inFlight = batch.length;
+    this.inFlight += batch.length;
     const release = () => {
       for (const waiter of waiters) {
         if (waiter) { this.waiting--; waiter(); }
       }
     };
-    this.writing = this.sink.write(batch).then(() => {
+    const write: Promise<unknown> = this.sink.write(batch).then(() => {
       release();
       this.written += batch.length;
       for (const click of batch) {
@@ -145,17 +158,20 @@ export class ClickBuffer {
         if (left === 0) this.pendingByLink.delete(click.linkId);
         else this.pendingByLink.set(click.linkId, left);
       }
+      return null;
     }, (error: unknown) => {
       release();
       this.items = batch.concat(this.items);
       this.waiters = (new Array(batch.length) as ((() => void) | undefined)[]).concat(this.waiters);
-      throw error;
-    }).finally(() => {
-      this.writing = null;
-      this.inFlight = 0;
-      // Responses held for durability must not wait for the timer.
-      if (this.waiting > 0) this.scheduleSoon();
+      return error ?? new Error('click write failed');
+    }).then((outcome) => {
+      this.writes.delete(write);
+      this.inFlight -= batch.length;
+      // Held responses must not wait for the timer, nor (while the sink works) a backlog of full batches.
+      if (this.waiting > 0 || (outcome === null && this.items.length >= this.batchSize)) this.scheduleSoon();
+      return outcome;
     });
-    return this.writing;
+    this.writes.add(write);
+    return write;
   }
 }
