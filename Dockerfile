@@ -13,6 +13,7 @@ COPY bin ./bin
 COPY src ./src
 COPY test ./test
 COPY bench ./bench
+COPY scripts ./scripts
 COPY migrations ./migrations
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 # argon2 ships prebuilt binaries; rebuild only what needs it for this platform.

@@ -11,7 +11,7 @@ export const LOAD_ENTRY = fileURLToPath(new URL('./load-worker.js', import.meta.
 export const RESULTS_DIR = resolve(REPO_ROOT, '.bench');
 
 /** Parts of the run, in the order they run; BENCH_ONLY=<comma list> runs only those named. */
-export const PHASES = ['embedded', 'scaleout', 'postgres', 'links', 'ingest', 'analytics', 'jobs', 'webhooks'] as const;
+export const PHASES = ['embedded', 'scaleout', 'balanced', 'postgres', 'links', 'ingest', 'analytics', 'jobs', 'webhooks'] as const;
 export type Phase = (typeof PHASES)[number];
 
 function phasesFromEnv(): Phase[] {
@@ -35,7 +35,8 @@ function intFromEnv(name: string, fallback: number, min = 1): number {
 export const SETTINGS = {
   /**
    * embedded: redirect throughput, then cold starts and idle RSS on its data dir; scaleout: redirect throughput of a
-   * --role redirect process on PostgreSQL + Redis, clicks ingested by a --role worker; postgres: idle RSS on PostgreSQL;
+   * --role redirect process on PostgreSQL + Redis, clicks ingested by a --role worker; balanced: the same with two
+   * --role redirect processes behind nginx running deploy/nginx.conf, against two baselines behind it; postgres: idle RSS on PostgreSQL;
    * links: SPEC §7 link budgets at 1 M links; ingest: click ingest into PostgreSQL; analytics: queries over 10 M seeded clicks.
    */
   phases: phasesFromEnv(),
@@ -53,7 +54,7 @@ export const SETTINGS = {
   /** The whole run is aborted (children stopped, scratch databases dropped) after this. */
   overallTimeoutMs: 0, // set below, from the phases that run
   postgresAdminUrl: process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
-  /** The scale-out phase's Redis (a key prefix of its own; nothing else is touched). */
+  /** The scaleout and balanced phases' Redis (a key prefix of each run's own; nothing else is touched). */
   redisUrl: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
   /** The links phase (SPEC §7 "link creation with 1 million links stored"), on PostgreSQL. */
   linksPhase: {
@@ -110,6 +111,8 @@ const PHASE_TIME_LIMITS: Record<Phase, number> = {
   embedded: 5 * 60_000,
   // Load as in embedded, then up to 10 min for the niced worker to drain the stream.
   scaleout: 15 * 60_000,
+  // As scaleout, plus one run straight at a baseline.
+  balanced: 15 * 60_000,
   postgres: 60_000,
   links: 4 * 60_000,
   ingest: 4 * 60_000,

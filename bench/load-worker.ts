@@ -23,7 +23,7 @@ const setupClient = (client: autocannon.Client) => {
 interface Mark { at: number; server: number; self: number; machine: number }
 const mark = (): Mark => {
   const own = process.cpuUsage();
-  return { at: performance.now(), server: cpuMs(spec.serverPid), self: (own.user + own.system) / 1000, machine: machineBusyMs() };
+  return { at: performance.now(), server: spec.serverPids.reduce((sum, pid) => sum + cpuMs(pid), 0), self: (own.user + own.system) / 1000, machine: machineBusyMs() };
 };
 let start: Mark | null = null;
 const instance = autocannon({ url: spec.url, connections: spec.connections, duration: spec.durationS, pipelining: 1, timeout: 10, requests: requests.slice(0, 1), setupClient });

@@ -5,8 +5,8 @@ import { startChild, stopChild } from './processes.js';
 
 export interface LoadSpec {
   url: string;
-  /** The server's process, whose CPU time is read from /proc during the run. */
-  serverPid: number;
+  /** The server's processes (one, or e.g. a load balancer and its backends), whose CPU times are read from /proc during the run and summed. */
+  serverPids: number[];
   links: number;
   connections: number;
   durationS: number;
@@ -27,7 +27,7 @@ export interface LoadSummary {
   timeouts: number;
   resets: number;
   latencyMs: { avg: number; p50: number; p99: number; max: number };
-  /** CPU of the server process over the window, as % of one core. */
+  /** CPU of the server processes over the window, as % of one core. */
   serverCpuPct: number;
   /** Server CPU time per response, in microseconds. */
   serverCpuUsPerReq: number;

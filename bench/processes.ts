@@ -1,5 +1,5 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -13,6 +13,8 @@ export interface Child {
   /** Resolves with the exit code (or signal) once the process is gone. */
   exited: Promise<string>;
   hasExited(): boolean;
+  /** Signals the process, or its whole process group when it was started in one of its own. */
+  kill(signal: NodeJS.Signals): void;
 }
 
 const children = new Set<Child>();
@@ -27,19 +29,39 @@ export function aborted(): string | null {
   return refusing;
 }
 
-export function startChild(name: string, args: string[], options: { env?: NodeJS.ProcessEnv; logFile: string; cwd?: string }): Child {
+export interface ChildOptions {
+  env?: NodeJS.ProcessEnv;
+  logFile: string;
+  cwd?: string;
+  /** The executable; default this Node binary (args then start with a script). */
+  command?: string;
+  /**
+   * Start it in a process group of its own and signal the group: for a server that forks
+   * workers which outlive a killed parent (nginx's master does not take its workers down
+   * when it is SIGKILLed).
+   */
+  ownProcessGroup?: boolean;
+}
+
+export function startChild(name: string, args: string[], options: ChildOptions): Child {
   if (refusing !== null) throw new Error(`not starting ${name}: ${refusing}`);
   mkdirSync(dirname(options.logFile), { recursive: true });
   const fd = openSync(options.logFile, 'w');
-  const proc = spawn(process.execPath, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', fd, fd] });
+  const group = options.ownProcessGroup ?? false;
+  const proc = spawn(options.command ?? process.execPath, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', fd, fd], detached: group });
   closeSync(fd);
   if (proc.pid === undefined) throw new Error(`could not start ${name}`);
+  const pid = proc.pid;
   let gone = false;
   const exited = new Promise<string>((resolve) => {
     proc.once('exit', (code, signal) => { gone = true; children.delete(child); resolve(signal ?? `exit ${code}`); });
     proc.once('error', (error) => { gone = true; children.delete(child); resolve(`error ${error.message}`); });
   });
-  const child: Child = { name, proc, pid: proc.pid, logFile: options.logFile, exited, hasExited: () => gone };
+  // A group leader's pid is its group's id.
+  const kill = group
+    ? (signal: NodeJS.Signals) => { try { process.kill(-pid, signal); } catch { /* group gone */ } }
+    : (signal: NodeJS.Signals) => { proc.kill(signal); };
+  const child: Child = { name, proc, pid, logFile: options.logFile, exited, hasExited: () => gone, kill };
   children.add(child);
   return child;
 }
@@ -47,10 +69,10 @@ export function startChild(name: string, args: string[], options: { env?: NodeJS
 /** SIGTERM, then SIGKILL if the process has not exited within timeoutMs. */
 export async function stopChild(child: Child, timeoutMs: number): Promise<string> {
   if (child.hasExited()) return child.exited;
-  child.proc.kill('SIGTERM');
+  child.kill('SIGTERM');
   const timer = sleep(timeoutMs, 'timeout' as const);
   if ((await Promise.race([child.exited, timer])) === 'timeout') {
-    child.proc.kill('SIGKILL');
+    child.kill('SIGKILL');
   }
   return child.exited;
 }
@@ -62,7 +84,7 @@ export async function stopAllChildren(timeoutMs: number): Promise<void> {
 /** Last resort on process exit: nothing this benchmark started may outlive it. */
 export function killAllChildrenNow(): void {
   for (const child of children) {
-    try { child.proc.kill('SIGKILL'); } catch { /* already gone */ }
+    try { child.kill('SIGKILL'); } catch { /* already gone */ }
   }
 }
 
@@ -92,6 +114,22 @@ function ticksPerSecond(): number {
     try { return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100; } catch { return 100; }
   })();
   return clockTicks;
+}
+
+/** The processes whose parent is `pid` (e.g. nginx's workers), from /proc/<pid>/stat. */
+export function childPids(pid: number): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // After the command name: state, then ppid.
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) found.push(Number(entry));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return found;
 }
 
 /** User + system CPU time of a process so far, in milliseconds, from /proc/<pid>/stat. */

@@ -23,6 +23,8 @@ export interface Server {
   name: 'baseline' | 'curt';
   child: Child;
   origin: string;
+  /** Processes whose CPU time is the server's (a load balancer and its backends); default the child alone. */
+  cpuPids?: number[];
 }
 
 /**
@@ -83,9 +85,9 @@ export async function settledClicks(origin: string, apiKey: string, expected: nu
 }
 
 /** The bare node:http reference server, started and answering. */
-export async function startBaseline(logDir: string, links: number): Promise<Server> {
+export async function startBaseline(logDir: string, links: number, name = 'baseline'): Promise<Server> {
   const port = await freePort();
-  const child = startChild('baseline', [BASELINE_ENTRY, String(port), String(links)], { logFile: join(logDir, 'baseline.log') });
+  const child = startChild(name, [BASELINE_ENTRY, String(port), String(links)], { logFile: join(logDir, `${name}.log`) });
   const server: Server = { name: 'baseline', child, origin: `http://127.0.0.1:${port}` };
   await waitForStatus(`${server.origin}/b1`, 302, performance.now(), { pollMs: SETTINGS.readyPollMs, timeoutMs: SETTINGS.readyTimeoutMs, child });
   return server;
@@ -98,7 +100,7 @@ export async function startBaseline(logDir: string, links: number): Promise<Serv
 export async function loadAlternately(baseline: Server, curt: Server, links: number, logDir: string, result: RedirectResult, prefix = ''): Promise<number> {
   let curtRedirects = 0;
   const load = async (server: Server, durationS: number, runId: string): Promise<LoadRun> => {
-    const run = await runLoad(server.name, { url: server.origin, serverPid: server.child.pid, links, connections: SETTINGS.connections, durationS }, logDir, `${prefix}${runId}`);
+    const run = await runLoad(server.name, { url: server.origin, serverPids: server.cpuPids ?? [server.child.pid], links, connections: SETTINGS.connections, durationS }, logDir, `${prefix}${runId}`);
     if (server.name === 'curt') curtRedirects += run.status3xx;
     return run;
   };

@@ -1,5 +1,6 @@
 import { PHASES } from './config.js';
-import type { BenchResults } from './results.js';
+import type { LoadRun } from './load.js';
+import type { BenchResults, RedirectResult } from './results.js';
 
 function table(headers: string[], rows: string[][], rightAlign: (col: number) => boolean): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -14,6 +15,24 @@ const BUSY_PCT = 15;
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
 const fixed = (n: number, digits = 1) => n.toFixed(digits);
 
+/** One phase's load runs as a table (warm-ups first), with a warning when other processes disturbed a measured run. */
+function loadRunsSection(title: string, result: RedirectResult, nproc: number, extra: Array<LoadRun & { label: string }> = []): string[] {
+  const runs = [...result.warmups.map((w) => ({ ...w, label: 'warm-up' })), ...result.runs.map((w, i) => ({ ...w, label: `run ${i + 1}` })), ...extra];
+  if (runs.length === 0) return [];
+  const out = ['', title, ''];
+  out.push(table(
+    ['Run', 'Server', 'req/s', 'Responses', '302s', 'Errors', 'Timeouts', 'p50 ms', 'p99 ms', 'Server CPU %', 'Server µs/req', 'Loader CPU %', 'Other CPU %'],
+    runs.map((x) => [x.label, x.target, int(x.reqPerSec), int(x.responses), int(x.status3xx), String(x.errors), String(x.timeouts),
+      String(x.latencyMs.p50), String(x.latencyMs.p99), fixed(x.serverCpuPct), fixed(x.serverCpuUsPerReq), fixed(x.loaderCpuPct), fixed(x.otherCpuPct)]),
+    (col) => col >= 2,
+  ));
+  if (result.maxOtherCpuPct !== undefined && result.maxOtherCpuPct > BUSY_PCT) {
+    out.push('');
+    out.push(`WARNING: other processes used up to ${result.maxOtherCpuPct.toFixed(0)}% of a core during a measured load run (this machine has ${nproc}); the throughput figures are disturbed. Re-run on a quiet machine.`);
+  }
+  return out;
+}
+
 /** The summary and per-run tables, as Markdown (readable on a terminal as well). */
 export function renderReport(r: BenchResults): string {
   const out: string[] = [];
@@ -23,21 +42,11 @@ export function renderReport(r: BenchResults): string {
   out.push('');
   out.push(table(['Check', 'Measured', 'Budget', 'Result'],
     r.checks.map((c) => [c.name, c.value, c.budget, c.pass === null ? 'info' : c.pass ? 'PASS' : 'FAIL']), () => false));
-  const runs = [...r.redirect.warmups.map((w) => ({ ...w, label: 'warm-up' })), ...r.redirect.runs.map((w, i) => ({ ...w, label: `run ${i + 1}` }))];
-  if (runs.length > 0) {
-    out.push('');
-    out.push('Redirect load runs (in the order they ran; warm-ups are not counted):');
-    out.push('');
-    out.push(table(
-      ['Run', 'Server', 'req/s', 'Responses', '302s', 'Errors', 'Timeouts', 'p50 ms', 'p99 ms', 'Server CPU %', 'Server µs/req', 'Loader CPU %', 'Other CPU %'],
-      runs.map((x) => [x.label, x.target, int(x.reqPerSec), int(x.responses), int(x.status3xx), String(x.errors), String(x.timeouts),
-        String(x.latencyMs.p50), String(x.latencyMs.p99), fixed(x.serverCpuPct), fixed(x.serverCpuUsPerReq), fixed(x.loaderCpuPct), fixed(x.otherCpuPct)]),
-      (col) => col >= 2,
-    ));
-  }
-  if (r.redirect.maxOtherCpuPct !== undefined && r.redirect.maxOtherCpuPct > BUSY_PCT) {
-    out.push('');
-    out.push(`WARNING: other processes used up to ${r.redirect.maxOtherCpuPct.toFixed(0)}% of a core during a measured load run (this machine has ${r.machine.nproc}); the throughput figures are disturbed. Re-run on a quiet machine.`);
+  out.push(...loadRunsSection('Redirect load runs (in the order they ran; warm-ups are not counted):', r.redirect, r.machine.nproc));
+  if (r.balanced.runs.length > 0) {
+    const lb = `${r.balanced.nginx ?? 'nginx'} running deploy/nginx.conf (${r.balanced.nginxWorkers ?? '?'} workers)`;
+    out.push(...loadRunsSection(`Redirect load runs behind ${lb}: "baseline" is two bare baselines behind it, "curt" two --role redirect processes; server CPU sums nginx and both backends. In the order they ran; warm-ups are not counted, nor the last run straight at one baseline:`,
+      r.balanced, r.machine.nproc, r.balanced.directBaseline ? [{ ...r.balanced.directBaseline, label: 'reference' }] : []));
   }
   if (r.links.kinds.length > 0) {
     out.push('');
@@ -85,7 +94,7 @@ export function renderReport(r: BenchResults): string {
     if (wrong.length > 0) out.push('');
     for (const k of wrong) out.push(`Wrong answer (${k.name}), the first: ${k.firstWrong}`);
   }
-  const errors = [['redirect', r.redirect.error], ['cold start', r.coldStart.error], ['idle RSS', r.embeddedIdleRss.error], ['postgres', r.postgres.error], ['links', r.links.error],
+  const errors = [['redirect', r.redirect.error], ['balanced', r.balanced.error], ['cold start', r.coldStart.error], ['idle RSS', r.embeddedIdleRss.error], ['postgres', r.postgres.error], ['links', r.links.error],
     ['ingest', r.ingest.error], ['analytics', r.analytics.error]]
     .filter(([, e]) => e !== undefined);
   if (errors.length > 0) {

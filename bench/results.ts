@@ -16,6 +16,8 @@ export interface BenchResults {
   redirect: RedirectResult;
   /** The redirect budget in the scale-out shape: a `--role redirect` process on PostgreSQL + Redis, ingest in a `--role worker` process. */
   scaleout: ScaleOutResult;
+  /** The redirect budget in compose.yaml's shape: deploy/nginx.conf in front of two `--role redirect` processes, against the same nginx in front of two baselines. */
+  balanced: BalancedResult;
   coldStart: { error?: string; freshDataDirReadyMs?: number; readyMs: number[]; medianMs?: number };
   embeddedIdleRss: { error?: string; mb: number[]; medianMb?: number };
   postgres: { skipped?: string; error?: string; version?: string; firstStartReadyMs?: number; readyMs?: number; idleRssMb?: number };
@@ -56,6 +58,16 @@ export interface ScaleOutResult extends RedirectResult {
   skipped?: string;
   /** After the last load run: seconds until links.clicks reached the redirects served (the worker drained the stream). */
   drainS?: number;
+}
+
+export interface BalancedResult extends ScaleOutResult {
+  /** The nginx that ran deploy/nginx.conf, e.g. `nginx/1.22.1`, and its worker processes (`worker_processes auto`). */
+  nginx?: string;
+  nginxWorkers?: number;
+  /** One run straight at one of the two baselines, no balancer: for reference, what the hop costs. */
+  directBaseline?: LoadRun;
+  /** Redirects each Curt redirect instance counted itself (curt_redirects_total{outcome="redirected"}) during the load runs. */
+  instances?: Array<{ name: string; redirected: number }>;
 }
 
 export interface JobsBenchResult {

@@ -8,7 +8,8 @@
 //   7. jobs through the durable queue: enqueue and process rates (PostgreSQL)
 //   8. webhook deliveries/s from the delivery handler to a local receiver (embedded PGlite)
 //   (scaleout) the redirect budget for --role redirect on PostgreSQL + Redis, clicks ingested by a worker
-// BENCH_ONLY=embedded,scaleout,postgres,links,ingest,analytics,jobs,webhooks (any of them) runs only those phases; by default all run.
+//   (balanced) the same with two --role redirect behind nginx (deploy/nginx.conf) vs two baselines behind it
+// BENCH_ONLY=embedded,scaleout,balanced,postgres,links,ingest,analytics,jobs,webhooks (any of them) runs only those phases; by default all run.
 // Prints a table and writes .bench/results.json. Children are stopped and scratch databases
 // dropped on every path.
 import { execFileSync } from 'node:child_process';
@@ -18,6 +19,7 @@ import { join } from 'node:path';
 import { BUDGETS, REPO_ROOT, RESULTS_DIR, SETTINGS, type Phase } from './config.js';
 import { newApiKey } from './curt.js';
 import { benchAnalytics } from './analytics-bench.js';
+import { benchBalanced } from './balanced-bench.js';
 import { analyticsChecks, ingestChecks } from './click-checks.js';
 import { benchIngest } from './ingest-bench.js';
 import { benchJobs } from './jobs-bench.js';
@@ -27,7 +29,7 @@ import { aborted, killAllChildrenNow, refuseNewChildren, stopAllChildren } from 
 import { benchRedirects } from './redirect-bench.js';
 import { benchScaleOut } from './scaleout-bench.js';
 import { renderReport } from './report.js';
-import type { BenchResults, Check, RedirectResult, ScaleOutResult } from './results.js';
+import type { BalancedResult, BenchResults, Check, RedirectResult, ScaleOutResult } from './results.js';
 import { median } from './stats.js';
 import { measureStartup } from './startup-bench.js';
 import { benchWebhooks } from './webhooks-bench.js';
@@ -42,12 +44,13 @@ const dataDir = mkdtempSync(join(tmpdir(), 'curt-bench-'));
 const pgDataDir = mkdtempSync(join(tmpdir(), 'curt-bench-pg-'));
 const linksDataDir = mkdtempSync(join(tmpdir(), 'curt-bench-links-'));
 const scaleOutDataDir = mkdtempSync(join(tmpdir(), 'curt-bench-scaleout-'));
+const balancedDataDir = mkdtempSync(join(tmpdir(), 'curt-bench-balanced-'));
 const analyticsDataDir = mkdtempSync(join(tmpdir(), 'curt-bench-analytics-'));
 
 async function cleanUp(): Promise<void> {
   await stopAllChildren(SETTINGS.stopTimeoutMs);
   await dropScratchDatabases((name, e) => log(`could not drop ${name}: ${message(e)}`));
-  for (const dir of [dataDir, pgDataDir, linksDataDir, scaleOutDataDir, analyticsDataDir]) rmSync(dir, { recursive: true, force: true });
+  for (const dir of [dataDir, pgDataDir, linksDataDir, scaleOutDataDir, balancedDataDir, analyticsDataDir]) rmSync(dir, { recursive: true, force: true });
 }
 
 // Whatever happens, no child outlives the benchmark, and the run is bounded in time.
@@ -87,6 +90,7 @@ const results: BenchResults = {
   phases: SETTINGS.phases,
   redirect: { warmups: [], runs: [] },
   scaleout: { warmups: [], runs: [] },
+  balanced: { warmups: [], runs: [] },
   coldStart: { readyMs: [] },
   embeddedIdleRss: { mb: [] },
   postgres: {},
@@ -104,6 +108,7 @@ const pgUnreachable = (reason: string) => `PostgreSQL not reachable at ${SETTING
 try {
   if (runs('embedded')) await embeddedPhase();
   if (runs('scaleout')) await scaleOutPhase();
+  if (runs('balanced')) await balancedPhase();
   if (runs('postgres')) await postgresPhase();
   if (runs('links')) await linksPhase();
   if (runs('ingest')) await ingestPhase();
@@ -125,6 +130,7 @@ function checks(r: BenchResults): Check[] {
   const fail = (name: string, budget: string, error: string | undefined) => out.push({ name, value: error ? 'error' : 'not measured', budget, pass: false });
   if (r.phases.includes('embedded')) embeddedChecks(r, out, fail);
   if (r.phases.includes('scaleout')) scaleOutChecks(r.scaleout, out, fail);
+  if (r.phases.includes('balanced')) balancedChecks(r.balanced, out, fail);
   if (r.phases.includes('postgres')) postgresChecks(r, out, fail);
   if (r.phases.includes('links')) linkChecks(r.links, out, fail);
   if (r.phases.includes('ingest')) ingestChecks(r.ingest, out, fail);
@@ -166,22 +172,22 @@ function embeddedChecks(r: BenchResults, out: Check[], fail: Fail): void {
   }
 }
 
-/** The redirect budget's rows for one shape of Curt (embedded, or `label` e.g. "scale-out"). */
-function redirectChecks(red: RedirectResult, label: string, out: Check[], fail: Fail): void {
+/** The redirect budget's rows for one shape of Curt (embedded, or `label` e.g. "scale-out") against its baseline (named in full, and short). */
+function redirectChecks(red: RedirectResult, label: string, out: Check[], fail: Fail, baseline = { name: 'bare node:http baseline', short: 'baseline' }): void {
   const n = `median of ${SETTINGS.rounds}`;
   const curt = label ? `Curt ${label}` : 'Curt';
   if (red.ratio !== undefined && red.baselineReqPerSec !== undefined && red.curtReqPerSec !== undefined) {
-    out.push({ name: `Redirect req/s, bare node:http baseline (${n})`, value: Math.round(red.baselineReqPerSec).toLocaleString('en-US'), budget: '', pass: null });
+    out.push({ name: `Redirect req/s, ${baseline.name} (${n})`, value: Math.round(red.baselineReqPerSec).toLocaleString('en-US'), budget: '', pass: null });
     out.push({ name: `Redirect req/s, ${curt} (${n})`, value: Math.round(red.curtReqPerSec).toLocaleString('en-US'), budget: '', pass: null });
-    out.push({ name: `Redirect ratio ${curt} / baseline (of the medians)`, value: red.ratio.toFixed(3), budget: `>= ${BUDGETS.redirectRatio}`, pass: red.ratio >= BUDGETS.redirectRatio });
-    if (red.roundRatios) out.push({ name: 'Ratio per round (curt run / baseline run before it)', value: red.roundRatios.map((x) => x.toFixed(3)).join(', '), budget: '', pass: null });
+    out.push({ name: `Redirect ratio ${curt} / ${baseline.short} (of the medians)`, value: red.ratio.toFixed(3), budget: `>= ${BUDGETS.redirectRatio}`, pass: red.ratio >= BUDGETS.redirectRatio });
+    if (red.roundRatios) out.push({ name: `Ratio per round (curt run / ${baseline.short} run before it)`, value: red.roundRatios.map((x) => x.toFixed(3)).join(', '), budget: '', pass: null });
     if (red.baselineCpuUsPerReq !== undefined && red.curtCpuUsPerReq !== undefined) {
-      out.push({ name: `Server CPU per redirect, baseline / ${curt} (${n})`, value: `${red.baselineCpuUsPerReq.toFixed(1)} µs / ${red.curtCpuUsPerReq.toFixed(1)} µs`, budget: '', pass: null });
+      out.push({ name: `Server CPU per redirect, ${baseline.short} / ${curt} (${n})`, value: `${red.baselineCpuUsPerReq.toFixed(1)} µs / ${red.curtCpuUsPerReq.toFixed(1)} µs`, budget: '', pass: null });
     }
     const total = [...red.warmups, ...red.runs].reduce((s, x) => s + x.responses, 0);
     out.push({ name: 'Load responses all 302, no errors/timeouts', value: red.allCorrect ? `yes (${total.toLocaleString('en-US')} responses)` : 'NO (see runs)', budget: 'all', pass: red.allCorrect ?? false });
   } else {
-    fail(`Redirect ratio ${curt} / baseline`, `>= ${BUDGETS.redirectRatio}`, red.error);
+    fail(`Redirect ratio ${curt} / ${baseline.short}`, `>= ${BUDGETS.redirectRatio}`, red.error);
   }
   if (red.clicks) {
     const c = red.clicks;
@@ -197,6 +203,35 @@ function scaleOutChecks(so: ScaleOutResult, out: Check[], fail: Fail): void {
   }
   redirectChecks(so, 'scale-out (--role redirect + Redis)', out, fail);
   if (so.drainS !== undefined) out.push({ name: 'Scale-out: worker (nice 19) stored every click, seconds after the load', value: `${so.drainS.toFixed(1)} s`, budget: '', pass: null });
+}
+
+function balancedChecks(b: BalancedResult, out: Check[], fail: Fail): void {
+  const label = 'behind nginx (2 x --role redirect + Redis)';
+  if (b.skipped) {
+    out.push({ name: `Redirect ratio Curt ${label} / baselines behind nginx`, value: `skipped (${b.skipped})`, budget: `>= ${BUDGETS.redirectRatio}`, pass: null });
+    return;
+  }
+  if (b.nginx !== undefined) out.push({ name: 'Load balancer: deploy/nginx.conf run by', value: `${b.nginx}, ${b.nginxWorkers ?? '?'} worker processes`, budget: '', pass: null });
+  redirectChecks(b, label, out, fail, { name: 'two bare node:http baselines behind nginx', short: 'baselines behind nginx' });
+  const latency = (target: string) => {
+    const runs = b.runs.filter((r) => r.target === target);
+    return `p50 ${fixedMs(median(runs.map((r) => r.latencyMs.p50)))}, p99 ${fixedMs(median(runs.map((r) => r.latencyMs.p99)))}`;
+  };
+  if (b.runs.length > 0) out.push({ name: `Latency, baselines / Curt behind nginx (median of ${SETTINGS.rounds})`, value: `${latency('baseline')} / ${latency('curt')}`, budget: '', pass: null });
+  if (b.directBaseline) {
+    const d = b.directBaseline;
+    out.push({ name: 'Redirect req/s, one bare baseline straight, no nginx (one run, reference)', value: `${Math.round(d.reqPerSec).toLocaleString('en-US')} (p50 ${fixedMs(d.latencyMs.p50)}, p99 ${fixedMs(d.latencyMs.p99)})${d.correct ? '' : '; NOT all 302'}`, budget: '', pass: null });
+  }
+  if (b.instances) {
+    const total = b.instances.reduce((sum, i) => sum + i.redirected, 0);
+    const shares = b.instances.map((i) => `${i.name} ${total > 0 ? ((100 * i.redirected) / total).toFixed(1) : '0'}% (${i.redirected.toLocaleString('en-US')})`);
+    out.push({ name: 'Load shared by the redirect instances (each one\'s curt_redirects_total)', value: shares.join(', '), budget: 'each served some', pass: b.instances.every((i) => i.redirected > 0) });
+  }
+  if (b.drainS !== undefined) out.push({ name: 'Behind nginx: worker (nice 19) stored every click, seconds after the load', value: `${b.drainS.toFixed(1)} s`, budget: '', pass: null });
+}
+
+function fixedMs(ms: number): string {
+  return `${Number.isInteger(ms) ? ms : ms.toFixed(1)} ms`;
 }
 
 function postgresChecks(r: BenchResults, out: Check[], fail: Fail): void {
@@ -282,6 +317,29 @@ async function scaleOutPhase(): Promise<void> {
   } catch (error) {
     results.scaleout.error = message(error);
     log(`scale-out phase failed: ${results.scaleout.error}`);
+  }
+}
+
+/** The redirect budget behind the shipped load balancer: two --role redirect behind nginx, two baselines behind the same config. */
+async function balancedPhase(): Promise<void> {
+  const pg = await pgProbe();
+  if (!pg.ok) {
+    results.balanced.skipped = pgUnreachable(pg.reason);
+    log(results.balanced.skipped);
+    return;
+  }
+  log(`balanced redirect throughput: nginx (deploy/nginx.conf) in front of 2 x --role redirect + --role worker (nice 19) on PostgreSQL ${pg.version} and Redis ${SETTINGS.redisUrl}, vs the same nginx in front of 2 baselines`);
+  try {
+    if (aborted()) throw new Error(aborted()!);
+    const scratch = await createScratchDatabase(SETTINGS.postgresAdminUrl);
+    try {
+      await benchBalanced({ logDir, dataDir: balancedDataDir, apiKey, databaseUrl: scratch.url, redisUrl: SETTINGS.redisUrl }, results.balanced);
+    } finally {
+      await scratch.drop().catch((e: unknown) => log(`could not drop ${scratch.name} yet (${message(e)}); trying again at cleanup`));
+    }
+  } catch (error) {
+    results.balanced.error = message(error);
+    log(`balanced phase failed: ${results.balanced.error}`);
   }
 }
 

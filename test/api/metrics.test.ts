@@ -1,14 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { engines } from '../support/engines.js';
+import { prometheusSample as sample } from '../../scripts/prometheus-text.js';
 import { bearer, createTenant, listenOn, startCurt, type Tenant, type TestCurt } from '../support/harness.js';
-
-/** The value of one sample line `name{labels} value` (labels in Prometheus order), or null. */
-function sample(text: string, name: string, labels = ''): number | null {
-  const prefix = labels === '' ? `${name} ` : `${name}{${labels}} `;
-  const line = text.split('\n').find((l) => l.startsWith(prefix));
-  return line === undefined ? null : Number(line.slice(prefix.length));
-}
 
 for (const engine of engines) {
   describe(`GET /metrics (${engine.name})`, () => {
