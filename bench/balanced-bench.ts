@@ -6,7 +6,7 @@ import { createLinks, warmAndVerify, type CurtInstance } from './curt.js';
 import { httpRequest, waitForStatus } from './http-client.js';
 import { linkSet } from './link-set.js';
 import { runLoad } from './load.js';
-import { childPids, freePort, startChild, stopChild, type Child } from './processes.js';
+import { childPids, freePort, pausedDuring, startChild, stopChild, type Child } from './processes.js';
 import { loadAlternately, startBaseline, type Server } from './redirect-bench.js';
 import type { BalancedResult } from './results.js';
 import { checkEveryClickStored, startScaleOutCurt, type ScaleOutContext } from './scaleout-bench.js';
@@ -15,7 +15,7 @@ import { checkEveryClickStored, startScaleOutCurt, type ScaleOutContext } from '
  * SPEC §7's redirect budget in compose.yaml's shape (issue 5): nginx, configured by the shipped
  * deploy/nginx.conf (scripts/local-nginx.ts only swaps compose's addresses for local ports), in
  * front of two `--role redirect` processes on PostgreSQL + Redis, with a `--role api` (links are
- * created through nginx) and a `--role worker` at nice 19 that stores the clicks after the load,
+ * created through nginx) and a `--role worker` that stores the clicks after the load (stopped during it),
  * as in the scaleout phase. The reference is the same nginx configuration in front of two bare
  * node:http baselines, so both sides pay for the same balancer. Server CPU is nginx's master
  * and workers plus both backends. One run straight at one baseline, without nginx, shows what
@@ -62,12 +62,14 @@ export async function benchBalanced(ctx: ScaleOutContext, result: BalancedResult
     const before = await redirectedByEach(curt.redirects);
     const baselineServer: Server = { name: 'baseline', child: baselineLb.child, origin: baselineLb.origin, cpuPids: [...baselineLb.pids, ...baselines.map((b) => b.child.pid)] };
     const curtServer: Server = { name: 'curt', child: curtLb.child, origin: curtLb.origin, cpuPids: [...curtLb.pids, ...curt.redirects.map((r) => r.child.pid)] };
-    served += await loadAlternately(baselineServer, curtServer, links.length, ctx.logDir, result, 'balanced-');
+    // The worker stores the clicks once the load is over (see pausedDuring).
+    await pausedDuring(curt.worker.child.pid, async () => {
+      served += await loadAlternately(baselineServer, curtServer, links.length, ctx.logDir, result, 'balanced-');
+      result.directBaseline = await runLoad('baseline-direct', { url: baselines[0]!.origin, serverPids: [baselines[0]!.child.pid], links: links.length, connections: SETTINGS.connections, durationS: SETTINGS.durationS },
+        ctx.logDir, 'balanced-direct-baseline');
+    });
     const after = await redirectedByEach(curt.redirects);
     result.instances = curt.redirects.map((r, i) => ({ name: `redirect-${i + 1}`, redirected: after[i]! - before[i]! }));
-
-    result.directBaseline = await runLoad('baseline-direct', { url: baselines[0]!.origin, serverPids: [baselines[0]!.child.pid], links: links.length, connections: SETTINGS.connections, durationS: SETTINGS.durationS },
-      ctx.logDir, 'balanced-direct-baseline');
 
     await checkEveryClickStored(curt.api.origin, ctx.apiKey, served, result);
   } finally {

@@ -157,3 +157,18 @@ export function tailOf(file: string, lines = 20): string {
     return '(no log)';
   }
 }
+
+/**
+ * Runs `work` with the process stopped (SIGSTOP), and lets it go on (SIGCONT) afterwards, even
+ * if `work` fails. The scale-out phases stop the ingest worker during their load runs: in that
+ * shape ingest runs on other cores or machines, and here its PostgreSQL backends (which no
+ * nice value of the worker's reaches) would take the cores the redirect tier is measured on.
+ */
+export async function pausedDuring<T>(pid: number, work: () => Promise<T>): Promise<T> {
+  process.kill(pid, 'SIGSTOP');
+  try {
+    return await work();
+  } finally {
+    process.kill(pid, 'SIGCONT');
+  }
+}

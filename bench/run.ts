@@ -202,7 +202,7 @@ function scaleOutChecks(so: ScaleOutResult, out: Check[], fail: Fail): void {
     return;
   }
   redirectChecks(so, 'scale-out (--role redirect + Redis)', out, fail);
-  if (so.drainS !== undefined) out.push({ name: 'Scale-out: worker (nice 19) stored every click, seconds after the load', value: `${so.drainS.toFixed(1)} s`, budget: '', pass: null });
+  if (so.drainS !== undefined) out.push({ name: 'Scale-out: worker (stopped during the load) stored every click, seconds after it', value: `${so.drainS.toFixed(1)} s`, budget: '', pass: null });
 }
 
 function balancedChecks(b: BalancedResult, out: Check[], fail: Fail): void {
@@ -227,7 +227,7 @@ function balancedChecks(b: BalancedResult, out: Check[], fail: Fail): void {
     const shares = b.instances.map((i) => `${i.name} ${total > 0 ? ((100 * i.redirected) / total).toFixed(1) : '0'}% (${i.redirected.toLocaleString('en-US')})`);
     out.push({ name: 'Load shared by the redirect instances (each one\'s curt_redirects_total)', value: shares.join(', '), budget: 'each served some', pass: b.instances.every((i) => i.redirected > 0) });
   }
-  if (b.drainS !== undefined) out.push({ name: 'Behind nginx: worker (nice 19) stored every click, seconds after the load', value: `${b.drainS.toFixed(1)} s`, budget: '', pass: null });
+  if (b.drainS !== undefined) out.push({ name: 'Behind nginx: worker (stopped during the load) stored every click, seconds after it', value: `${b.drainS.toFixed(1)} s`, budget: '', pass: null });
 }
 
 function fixedMs(ms: number): string {
@@ -305,7 +305,7 @@ async function scaleOutPhase(): Promise<void> {
     log(results.scaleout.skipped);
     return;
   }
-  log(`scale-out redirect throughput: --role redirect + --role worker (nice 19) on PostgreSQL ${pg.version} and Redis ${SETTINGS.redisUrl}`);
+  log(`scale-out redirect throughput: --role redirect + --role worker (stopped during the load runs) on PostgreSQL ${pg.version} and Redis ${SETTINGS.redisUrl}`);
   try {
     if (aborted()) throw new Error(aborted()!);
     const scratch = await createScratchDatabase(SETTINGS.postgresAdminUrl);
@@ -328,7 +328,7 @@ async function balancedPhase(): Promise<void> {
     log(results.balanced.skipped);
     return;
   }
-  log(`balanced redirect throughput: nginx (deploy/nginx.conf) in front of 2 x --role redirect + --role worker (nice 19) on PostgreSQL ${pg.version} and Redis ${SETTINGS.redisUrl}, vs the same nginx in front of 2 baselines`);
+  log(`balanced redirect throughput: nginx (deploy/nginx.conf) in front of 2 x --role redirect + --role worker (stopped during the load runs) on PostgreSQL ${pg.version} and Redis ${SETTINGS.redisUrl}, vs the same nginx in front of 2 baselines`);
   try {
     if (aborted()) throw new Error(aborted()!);
     const scratch = await createScratchDatabase(SETTINGS.postgresAdminUrl);

@@ -4,8 +4,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { SETTINGS } from './config.js';
 import { createLinks, startCurt, totalClicks, warmAndVerify, type CurtInstance } from './curt.js';
 import { linkSet } from './link-set.js';
-import { freePort, stopChild, type Child } from './processes.js';
-import { loadAlternately, startBaseline, type Server } from './redirect-bench.js';
+import { freePort, pausedDuring, stopChild, type Child } from './processes.js';
+import { curtNodeArgs, loadAlternately, startBaseline, type Server } from './redirect-bench.js';
 import type { ScaleOutResult } from './results.js';
 
 export interface ScaleOutContext {
@@ -25,8 +25,9 @@ const DRAIN_LIMIT_MS = 10 * 60_000;
  * event-loop turn's clicks to the Redis stream (responses held until Redis has them), and a
  * `--role worker` process that ingests the stream into PostgreSQL. In production the worker runs
  * on other cores or machines; this machine has two, both taken by the load generator and the
- * server under test, so the worker runs at the lowest CPU priority (nice 19) and catches up
- * after the load. The phase then checks that the clicks stored equal the redirects served.
+ * server under test, so the worker is stopped during the load runs (SIGSTOP: the stream holds
+ * the clicks) and catches up after them. The phase then checks that the clicks stored equal the
+ * redirects served, and how long ingest took to catch up.
  */
 export async function benchScaleOut(ctx: ScaleOutContext, result: ScaleOutResult): Promise<void> {
   const links = linkSet(SETTINGS.links);
@@ -36,13 +37,13 @@ export async function benchScaleOut(ctx: ScaleOutContext, result: ScaleOutResult
     baseline = await startBaseline(ctx.logDir, links.length);
     const redirectPort = await freePort();
     const origin = `http://127.0.0.1:${redirectPort}`;
-    const { api, redirects } = await startScaleOutCurt(ctx, { name: 'scaleout', origin, redirectPorts: [redirectPort] }, children);
+    const { api, redirects, worker } = await startScaleOutCurt(ctx, { name: 'scaleout', origin, redirectPorts: [redirectPort] }, children);
 
     await createLinks(api.origin, ctx.apiKey, links);
     await warmAndVerify(baseline.origin, links);
     const curt: Server = { name: 'curt', child: redirects[0]!.child, origin };
     let served = await warmAndVerify(origin, links);
-    served += await loadAlternately(baseline, curt, links.length, ctx.logDir, result, 'scaleout-');
+    served += await pausedDuring(worker.child.pid, () => loadAlternately(baseline!, curt, links.length, ctx.logDir, result, 'scaleout-'));
     await checkEveryClickStored(api.origin, ctx.apiKey, served, result);
   } finally {
     await Promise.all([baseline?.child, ...children].map((c) => (c ? stopChild(c, SETTINGS.stopTimeoutMs) : null)));
@@ -66,7 +67,7 @@ export async function startScaleOutCurt(ctx: ScaleOutContext, shape: { name: str
   const env = { REDIS_URL: ctx.redisUrl, CURT_REDIS_PREFIX: `bench-${randomBytes(4).toString('hex')}:`, ...shape.env };
   const common = { dataDir: ctx.dataDir, apiKey: ctx.apiKey, databaseUrl: ctx.databaseUrl, logDir: ctx.logDir, origin: shape.origin, env };
   const start = async (name: string, port: number, role: 'api' | 'redirect' | 'worker') => {
-    const instance = await startCurt({ ...common, name: `${shape.name}-${name}`, port, role });
+    const instance = await startCurt({ ...common, name: `${shape.name}-${name}`, port, role, ...(role === 'redirect' ? { extraNodeArgs: curtNodeArgs() } : {}) });
     children.push(instance.child);
     return instance;
   };
