@@ -162,6 +162,72 @@ for (const engine of engines) {
     });
   });
 
+  describe(`per-link daily totals on ${engine.name}`, () => {
+    let handle: DatabaseHandle;
+    let db: Db;
+    let workspaceId: string;
+    const events: ClickEvent[] = [];
+    const ids: string[] = [];
+
+    before(async () => {
+      handle = await engine.open();
+      db = handle.db;
+      workspaceId = (await createUser(db)).workspaceId;
+      const made = [buildLink(workspaceId), buildLink(workspaceId), buildLink(workspaceId)];
+      await new SqlLinkRepository(db).insertMany(made);
+      ids.push(...made.map((l) => l.id));
+      // Five UTC days; link i gets (i + 1) clicks an hour apart each day, from its own visitors.
+      for (let day = 0; day < 5; day++) {
+        made.forEach((link, i) => {
+          for (let k = 0; k <= i + day; k++) events.push(click(workspaceId, link.id, Date.UTC(2026, 6, 1 + day, k, 10 * i), { visitorId: visitor(100 * i + k) }));
+        });
+      }
+      await new SqlClickStore(db).ingest(events);
+    });
+    after(async () => { await handle.close(); });
+
+    const askFresh = () => querier(analyticsService(db), workspaceId); // a new reader reads click_rollup_coverage again
+    const range = { from: '2026-07-01', to: '2026-07-06' };
+
+    it('ingest writes one daily total row per link and day, and top links and a link\'s series read them', async () => {
+      const rows = await sql<{ n: number }>`select count(*) as n from click_rollups_daily
+        where workspace_id = ${workspaceId} and link_id <> '' and dimension = '' and bot = false`.execute(db);
+      assert.equal(Number(rows.rows[0]!.n), 15, '3 links x 5 days');
+      const ask = askFresh();
+      assertBreakdown((await ask({ groupBy: 'link', ...range })).data as KeyedCounts[], oracle(events, 'link'));
+      const series = await ask({ groupBy: 'time', interval: 'day', link: ids[2], ...range });
+      assert.deepEqual(series.data.map((d) => d.clicks), [3, 4, 5, 6, 7]);
+    });
+
+    it('before the day they start (a database migrated with clicks in it), reads hourly rows: the same answers', async () => {
+      const since = Date.UTC(2026, 6, 3);
+      await sql`delete from click_rollups_daily where workspace_id = ${workspaceId} and link_id <> '' and bucket < ${new Date(since).toISOString()}::timestamptz`.execute(db);
+      await sql`update click_rollup_coverage set since_ms = ${since} where name = 'link_daily_totals'`.execute(db);
+      try {
+        const ask = askFresh();
+        assertBreakdown((await ask({ groupBy: 'link', ...range })).data as KeyedCounts[], oracle(events, 'link'));
+        const series = await ask({ groupBy: 'time', interval: 'day', link: ids[2], ...range });
+        assert.deepEqual(series.data.map((d) => d.clicks), [3, 4, 5, 6, 7], 'two days from hourly rows, three from daily');
+        // Proof the hourly rows were read: with the start moved back, the deleted days count nothing.
+        await sql`update click_rollup_coverage set since_ms = null where name = 'link_daily_totals'`.execute(db);
+        const missing = await askFresh()({ groupBy: 'time', interval: 'day', link: ids[2], ...range });
+        assert.deepEqual(missing.data.map((d) => d.clicks), [0, 0, 5, 6, 7]);
+      } finally {
+        await sql`update click_rollup_coverage set since_ms = null where name = 'link_daily_totals'`.execute(db);
+      }
+    });
+
+    it('a fresh database has them from the start', async () => {
+      const fresh = await engine.open();
+      try {
+        const row = await fresh.db.selectFrom('click_rollup_coverage').selectAll().executeTakeFirstOrThrow();
+        assert.deepEqual({ ...row, since_ms: row.since_ms }, { name: 'link_daily_totals', since_ms: null });
+      } finally {
+        await fresh.close();
+      }
+    });
+  });
+
   describe(`analytics visitors over days on ${engine.name}`, () => {
     let handle: DatabaseHandle;
     let db: Db;

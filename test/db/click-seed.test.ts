@@ -99,7 +99,8 @@ for (const engine of engines) {
       assert.deepEqual(bulk.links, ingested.links);
       assert.equal(report?.hourlyRows, bulk.hourly.length);
       assert.ok(bulk.hourly.some((r) => r.registers.startsWith('02')), 'some sketch is dense');
-      assert.equal(bulk.daily.filter((r) => r.key[2] === '' && !r.key[4]).length, 2, 'two UTC days');
+      assert.equal(bulk.daily.filter((r) => r.key[1] === '' && r.key[2] === '' && !r.key[4]).length, 2, 'two UTC days');
+      assert.ok(bulk.daily.some((r) => r.key[1] !== '' && r.key[2] === ''), 'per-link daily totals');
 
       const [bulkIndexes, ingestIndexes] = [await indexes(bulkDb.db), await indexes(ingestDb.db)];
       assert.deepEqual(bulkIndexes, ingestIndexes, 'indexes rebuilt as the migrations and partitions made them');

@@ -108,19 +108,30 @@ describe('planSeries', () => {
 
 describe('coverBuckets', () => {
   it('reads whole UTC days from daily rows and the edges from hourly rows', () => {
-    const cover = coverBuckets([at('2026-06-01T05:00:00Z'), at('2026-06-03T17:00:00Z')], true);
+    const cover = coverBuckets([at('2026-06-01T05:00:00Z'), at('2026-06-03T17:00:00Z')], -Infinity);
     assert.deepEqual(cover.daily.map((r) => utc([r.from, r.to])), [['2026-06-02T00:00:00.000Z', '2026-06-03T00:00:00.000Z']]);
     assert.deepEqual(cover.hourly.map((r) => utc([r.from, r.to])), [
       ['2026-06-01T05:00:00.000Z', '2026-06-02T00:00:00.000Z'], ['2026-06-03T00:00:00.000Z', '2026-06-03T17:00:00.000Z']]);
-    const links = coverBuckets([at('2026-06-01T05:00:00Z'), at('2026-06-03T17:00:00Z')], false);
+    const links = coverBuckets([at('2026-06-01T05:00:00Z'), at('2026-06-03T17:00:00Z')], Infinity);
     assert.deepEqual(links, { daily: [], hourly: [{ from: at('2026-06-01T05:00:00Z'), to: at('2026-06-03T17:00:00Z') }] });
   });
 
   it('merges adjacent ranges: 30 UTC days are one daily range; Berlin days are all hourly', () => {
     const days = Array.from({ length: 31 }, (_, i) => at('2026-06-01T00:00:00Z') + i * 86_400_000);
-    assert.deepEqual(coverBuckets(days, true), { daily: [{ from: days[0], to: days[30] }], hourly: [] });
+    assert.deepEqual(coverBuckets(days, -Infinity), { daily: [{ from: days[0], to: days[30] }], hourly: [] });
     const berlin = days.map((d) => d - 2 * 3_600_000);
-    assert.deepEqual(coverBuckets(berlin, true), { daily: [], hourly: [{ from: berlin[0], to: berlin[30] }] });
-    assert.throws(() => coverBuckets([at('2026-06-01T00:30:00Z'), at('2026-06-02T00:00:00Z')], true));
+    assert.deepEqual(coverBuckets(berlin, -Infinity), { daily: [], hourly: [{ from: berlin[0], to: berlin[30] }] });
+    assert.throws(() => coverBuckets([at('2026-06-01T00:30:00Z'), at('2026-06-02T00:00:00Z')], -Infinity));
+  });
+
+  it('uses daily rows only from the day they exist (per-link totals since migration 0008)', () => {
+    const days = Array.from({ length: 6 }, (_, i) => at('2026-06-01T00:00:00Z') + i * 86_400_000);
+    // Daily rows from 2026-06-03 on: the first two days come from hourly rows.
+    assert.deepEqual(coverBuckets([days[0]!, days[5]!], days[2]!), { daily: [{ from: days[2], to: days[5] }], hourly: [{ from: days[0], to: days[2] }] });
+    // A start inside a day counts from the next whole day.
+    assert.deepEqual(coverBuckets([days[0]!, days[5]!], days[2]! + 3_600_000), { daily: [{ from: days[3], to: days[5] }], hourly: [{ from: days[0], to: days[3] }] });
+    // Per-day buckets: each day before the start is hourly, each after it daily.
+    assert.deepEqual(coverBuckets(days, days[3]!), { daily: [{ from: days[3], to: days[5] }], hourly: [{ from: days[0], to: days[3] }] });
+    assert.deepEqual(coverBuckets(days, Infinity), { daily: [], hourly: [{ from: days[0], to: days[5] }] });
   });
 });

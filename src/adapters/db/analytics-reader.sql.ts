@@ -20,6 +20,9 @@ const FIRST_ROUND_FACTOR = 2;
  * visitor sketches are merged here, and only those a result needs are read.
  */
 export class SqlAnalyticsReader implements AnalyticsReader {
+  /** From when per-link daily totals exist (migration 0008); read once, only a migration changes it. */
+  private linkDailyFrom: Promise<number> | null = null;
+
   constructor(private readonly db: Db) {}
 
   async series(scope: AnalyticsScope, bounds: readonly number[], source: SeriesSource): Promise<{ buckets: Counts[]; total: Counts }> {
@@ -27,7 +30,8 @@ export class SqlAnalyticsReader implements AnalyticsReader {
     const level: RollupLevel = scope.links ? 'link' : 'workspace';
     // width_bucket numbers the buckets 1..n; no row straddles a bound (see coverBuckets).
     const n = sql<number>`width_bucket(r.bucket, ${isoArray(bounds)}::timestamptz[])`;
-    const rows = await mergedSketches(n, rollupRows(scope, level, coverBuckets(bounds, level === 'workspace'), '')).execute(this.db);
+    const cover = coverBuckets(bounds, await this.dailyFrom(level, ''));
+    const rows = await mergedSketches(n, rollupRows(scope, level, cover, '')).execute(this.db);
     const buckets = bounds.slice(1).map(() => new Tally());
     for (const row of rows.rows) buckets[row.key - 1]!.add(Number(row.clicks), row.visitors);
     const all = new Tally();
@@ -37,13 +41,27 @@ export class SqlAnalyticsReader implements AnalyticsReader {
 
   async breakdown(scope: AnalyticsScope, by: Dimension | 'link', range: Range, metric: Metric, limit: number): Promise<{ rows: KeyedCounts[]; total: Counts }> {
     const level: RollupLevel = by === 'link' || scope.links ? 'link' : 'workspace';
-    const breakdown = new Breakdown(this.db, scope, level, coverBuckets([range.from, range.to], level === 'workspace'), by === 'link' ? '' : by);
+    const dimension = by === 'link' ? '' : by;
+    const breakdown = new Breakdown(this.db, scope, level, coverBuckets([range.from, range.to], await this.dailyFrom(level, dimension)), dimension);
     // Independent reads: on PostgreSQL they run on two pooled connections at once.
     const [{ total }, rows] = await Promise.all([
       this.series(scope, [range.from, range.to], 'rollups'),
       metric === 'clicks' ? breakdown.byClicks(limit) : breakdown.byVisitors(limit),
     ]);
     return { rows, total };
+  }
+
+  /**
+   * Where daily rows start for a level and dimension: always for the workspace level; for
+   * per-link totals since migration 0008 (hourly rows before); never for per-link dimensions.
+   */
+  private async dailyFrom(level: RollupLevel, dimension: string): Promise<number> {
+    if (level === 'workspace') return -Infinity;
+    if (dimension !== '') return Infinity;
+    this.linkDailyFrom ??= this.db.selectFrom('click_rollup_coverage').select('since_ms').where('name', '=', 'link_daily_totals').executeTakeFirst()
+      .then((row) => (row === undefined ? Infinity : row.since_ms === null ? -Infinity : Number(row.since_ms)));
+    this.linkDailyFrom.catch(() => { this.linkDailyFrom = null; }); // a failed read is retried by the next query
+    return this.linkDailyFrom;
   }
 
   /** Exact counts from raw clicks: width_bucket numbers each click's bucket, grouping sets add the total. */

@@ -23,7 +23,7 @@ type Tx = Transaction<Database>;
 /**
  * Bulk load of click events into empty click tables (`curt seed-clicks`), with the same rows
  * SqlClickStore.ingest would write: raw rows; hourly rollups per link and per workspace and
- * daily ones per workspace (RollupGroups, SqlClickStore's grouping); links.clicks.
+ * daily ones per workspace and per-link daily totals (RollupGroups, SqlClickStore's grouping); links.clicks.
  *
  * Why not ingest: at 10 M clicks the rollups hold ~45 M rows, and index maintenance dominates
  * writing them (measured on the benchmark VM: 452k rollup rows took 4.0-5.6 s to insert with
@@ -119,6 +119,7 @@ class BulkSink implements ClickBulkSink {
       this.hourly.add(e, '', hour, register);
       this.hourly.add(e, e.linkId, hour, register);
       this.daily.add(e, '', this.day, register);
+      this.daily.add(e, e.linkId, this.day, register, false);
       this.perLink.set(e.linkId, (this.perLink.get(e.linkId) ?? 0) + 1);
       this.rolledHours.set(`${e.workspaceId}\u0000${hour}`, { workspaceId: e.workspaceId, hour });
     }

@@ -76,7 +76,7 @@ async function insertRaw(tx: Transaction<Database>, events: ClickEvent[]): Promi
 
 /**
  * Rollup rows touched by the batch. Hourly: workspace level, totals and every dimension, and
- * per-link totals. Daily: workspace level (long-range breakdowns across all links read it).
+ * per-link totals. Daily: the same (long-range breakdowns, top links over a month).
  * Per-link dimension rows are built later, per closed hour, by LinkRollups.
  */
 function aggregate(events: readonly ClickEvent[]): { hourly: RollupRow[]; daily: RollupRow[] } {
@@ -89,7 +89,9 @@ function aggregate(events: readonly ClickEvent[]): { hourly: RollupRow[]; daily:
     hourly.add(e, '', hour, register, true);
     // Per-link dimension rows come from LinkRollups once the hour is closed (see 0003).
     hourly.add(e, e.linkId, hour, register, false);
-    daily.add(e, '', ms - (ms % DAY_MS), register, true);
+    const day = ms - (ms % DAY_MS);
+    daily.add(e, '', day, register, true);
+    daily.add(e, e.linkId, day, register, false);
   }
   // In primary-key order, so that concurrent ingest transactions lock rows in the same order.
   return { hourly: hourly.take().sort(byKey), daily: daily.take().sort(byKey) };

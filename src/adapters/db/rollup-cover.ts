@@ -10,21 +10,22 @@ export interface RollupCover {
 }
 
 /**
- * Splits each bucket [bounds[i], bounds[i + 1]) into the whole UTC days inside it (daily rows,
- * when `daily` is allowed: they exist at workspace level only) and the partial days at its
- * edges (hourly rows). Adjacent ranges are merged, so a 30-day range becomes one daily range
- * and at most two hourly ones: ~30 rows per value instead of 720. A row's bucket then tells
- * which series bucket it belongs to, since no daily row straddles a bound.
+ * Splits each bucket [bounds[i], bounds[i + 1]) into the whole UTC days inside it that have
+ * daily rows (from `dailyFrom` on: -Infinity for always, Infinity for never, e.g. per-link
+ * dimension rows, which are hourly only) and the rest (hourly rows). Adjacent ranges are
+ * merged, so a 30-day range becomes one daily range and at most two hourly ones: ~30 rows per
+ * value instead of 720. A row's bucket then tells which series bucket it belongs to, since no
+ * daily row straddles a bound.
  */
-export function coverBuckets(bounds: readonly number[], daily: boolean): RollupCover {
+export function coverBuckets(bounds: readonly number[], dailyFrom: number): RollupCover {
   const cover: RollupCover = { daily: [], hourly: [] };
   for (let i = 0; i + 1 < bounds.length; i++) {
     const from = bounds[i]!;
     const to = bounds[i + 1]!;
     if (from % HOUR !== 0 || to % HOUR !== 0) throw new Error(`rollups answer whole UTC hours only, got [${from}, ${to})`);
-    const firstDay = Math.ceil(from / DAY) * DAY;
+    const firstDay = Math.max(Math.ceil(from / DAY) * DAY, Math.ceil(dailyFrom / DAY) * DAY);
     const lastDay = Math.floor(to / DAY) * DAY;
-    if (!daily || firstDay >= lastDay) {
+    if (firstDay >= lastDay) {
       add(cover.hourly, from, to);
       continue;
     }

@@ -128,6 +128,12 @@ export interface ClicksTable {
   visitor_id: string;
 }
 
+/** Which rollup rows exist from when (0008): `link_daily_totals` since `since_ms` (null: always). */
+export interface ClickRollupCoverageTable {
+  name: string;
+  since_ms: string | number | null;
+}
+
 /** click_rollups_hourly and click_rollups_daily: link_id '' = workspace level, dimension '' = totals. */
 export interface ClickRollupsTable {
   workspace_id: string;
@@ -255,6 +261,7 @@ export interface Database {
   clicks: ClicksTable;
   click_rollups_hourly: ClickRollupsTable;
   click_rollups_daily: ClickRollupsTable;
+  click_rollup_coverage: ClickRollupCoverageTable;
   visitor_salts: VisitorSaltsTable;
   users: UsersTable;
   workspaces: WorkspacesTable;
