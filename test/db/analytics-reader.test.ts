@@ -217,6 +217,18 @@ for (const engine of engines) {
       }
     });
 
+    it('reads many values\' sketches over a month with range scans, the same as a few values\' with lookups', async () => {
+      // 70 referrers over 31 days: 70 x 31 bucket lookups pass MAX_KEYED_LOOKUPS, so the reader scans instead.
+      const month: ClickEvent[] = Array.from({ length: 80 }, (_, i) => click(workspaceId, ids[i % 3]!, Date.UTC(2026, 7, 1 + (i % 31), 12),
+        { referrer: `https://site-${i % 70}.example/`, visitorId: visitor(5000 + i) }));
+      await new SqlClickStore(db).ingest(month);
+      const ask = askFresh();
+      const all = await ask({ groupBy: 'referrer', metric: 'visitors', limit: 100, from: '2026-08-01', to: '2026-09-01' });
+      assertBreakdown(all.data as KeyedCounts[], oracle(month, 'referrer', 'exclude', 'visitors'));
+      const top = await ask({ groupBy: 'referrer', limit: 3, from: '2026-08-01', to: '2026-09-01' });
+      assertBreakdown(top.data as KeyedCounts[], oracle(month, 'referrer').slice(0, 3));
+    });
+
     it('a fresh database has them from the start', async () => {
       const fresh = await engine.open();
       try {

@@ -75,8 +75,19 @@ export function rollupRows(scope: AnalyticsScope, level: RollupLevel, cover: Rol
   }
   const where = sql.join(conditions, sql` and `);
   const parts: RawBuilder<unknown>[] = [];
-  for (const [table, ranges] of [['click_rollups_daily', cover.daily], ['click_rollups_hourly', cover.hourly]] as const) {
+  for (const [table, ranges, step] of [['click_rollups_daily', cover.daily, DAY_MS], ['click_rollups_hourly', cover.hourly, HOUR_MS]] as const) {
     if (ranges.length === 0) continue;
+    const buckets = level === 'workspace' && keys !== undefined ? bucketsOf(ranges, step, MAX_KEYED_LOOKUPS / Math.max(keys.length, 1)) : null;
+    if (buckets !== null) {
+      // A few values' rows (a ranking's winners): one primary-key lookup per bucket and value. A
+      // range scan filtered by value would visit every value's row in the range (~46,000 for the
+      // referrers of 30 days at 10 M clicks: ~55 ms, against ~7 ms for 310 lookups).
+      parts.push(sql`select r.bucket, r.link_id, r.value, r.clicks, r.visitors
+        from unnest(${isoArray(buckets)}::timestamptz[]) as b(at) cross join unnest(${keys}::text[]) as k(v)
+        cross join lateral (select r.bucket, r.link_id, r.value, r.clicks, r.visitors from ${sql.table(table)} r
+          where ${where} and r.bucket = b.at and r.value = k.v offset 0) r`);
+      continue;
+    }
     parts.push(sql`select r.bucket, r.link_id, r.value, r.clicks, r.visitors
       from unnest(${isoArray(ranges.map((x) => x.from))}::timestamptz[], ${isoArray(ranges.map((x) => x.to))}::timestamptz[]) as t(f, e)
       join ${sql.table(table)} r on r.bucket >= t.f and r.bucket < t.e
@@ -85,6 +96,23 @@ export function rollupRows(scope: AnalyticsScope, level: RollupLevel, cover: Rol
   if (perLinkDimension && cover.hourly.length > 0) parts.push(unrolledLinkRows(scope, cover, dimension as Dimension, keys));
   if (parts.length === 0) throw new Error('an empty cover has no rows');
   return sql<RollupRow>`(${sql.join(parts, sql` union all `)}) as r`;
+}
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+/** Past this many bucket × value lookups, one range scan per table is cheaper. */
+const MAX_KEYED_LOOKUPS = 2_000;
+
+/** Every bucket start in the ranges, or null if there are more than `max`. */
+function bucketsOf(ranges: readonly { from: number; to: number }[], step: number, max: number): number[] | null {
+  const buckets: number[] = [];
+  for (const range of ranges) {
+    for (let at = range.from; at < range.to; at += step) {
+      if (buckets.length >= max) return null;
+      buckets.push(at);
+    }
+  }
+  return buckets;
 }
 
 /**
