@@ -298,48 +298,39 @@ async function embeddedPhase(): Promise<void> {
 }
 
 /** The redirect budget as Curt scales out: --role redirect on PostgreSQL + Redis, a --role worker ingesting. */
-async function scaleOutPhase(): Promise<void> {
-  const pg = await pgProbe();
-  if (!pg.ok) {
-    results.scaleout.skipped = pgUnreachable(pg.reason);
-    log(results.scaleout.skipped);
-    return;
-  }
-  log(`scale-out redirect throughput: --role redirect + --role worker (stopped during the load runs) on PostgreSQL ${pg.version} and Redis ${SETTINGS.redisUrl}`);
-  try {
-    if (aborted()) throw new Error(aborted()!);
-    const scratch = await createScratchDatabase(SETTINGS.postgresAdminUrl);
-    try {
-      await benchScaleOut({ logDir, dataDir: scaleOutDataDir, apiKey, databaseUrl: scratch.url, redisUrl: SETTINGS.redisUrl }, results.scaleout);
-    } finally {
-      await scratch.drop().catch((e: unknown) => log(`could not drop ${scratch.name} yet (${message(e)}); trying again at cleanup`));
-    }
-  } catch (error) {
-    results.scaleout.error = message(error);
-    log(`scale-out phase failed: ${results.scaleout.error}`);
-  }
+function scaleOutPhase(): Promise<void> {
+  return onScratchPostgresAndRedis('scale-out', results.scaleout, `scale-out redirect throughput: --role redirect + --role worker (stopped during the load runs)`,
+    (ctx) => benchScaleOut({ ...ctx, dataDir: scaleOutDataDir }, results.scaleout));
 }
 
 /** The redirect budget behind the shipped load balancer: two --role redirect behind nginx, two baselines behind the same config. */
-async function balancedPhase(): Promise<void> {
+function balancedPhase(): Promise<void> {
+  return onScratchPostgresAndRedis('balanced', results.balanced,
+    `balanced redirect throughput: nginx (deploy/nginx.conf) in front of 2 x --role redirect + --role worker (stopped during the load runs)`,
+    (ctx) => benchBalanced({ ...ctx, dataDir: balancedDataDir }, results.balanced), ', vs the same nginx in front of 2 baselines');
+}
+
+/** A phase on a scratch PostgreSQL database (dropped afterwards) and the bench's Redis; skipped without PostgreSQL, its failure recorded. */
+async function onScratchPostgresAndRedis(name: string, result: { skipped?: string; error?: string }, what: string,
+  bench: (ctx: { logDir: string; apiKey: string; databaseUrl: string; redisUrl: string }) => Promise<void>, suffix = ''): Promise<void> {
   const pg = await pgProbe();
   if (!pg.ok) {
-    results.balanced.skipped = pgUnreachable(pg.reason);
-    log(results.balanced.skipped);
+    result.skipped = pgUnreachable(pg.reason);
+    log(result.skipped);
     return;
   }
-  log(`balanced redirect throughput: nginx (deploy/nginx.conf) in front of 2 x --role redirect + --role worker (stopped during the load runs) on PostgreSQL ${pg.version} and Redis ${SETTINGS.redisUrl}, vs the same nginx in front of 2 baselines`);
+  log(`${what} on PostgreSQL ${pg.version} and Redis ${SETTINGS.redisUrl}${suffix}`);
   try {
     if (aborted()) throw new Error(aborted()!);
     const scratch = await createScratchDatabase(SETTINGS.postgresAdminUrl);
     try {
-      await benchBalanced({ logDir, dataDir: balancedDataDir, apiKey, databaseUrl: scratch.url, redisUrl: SETTINGS.redisUrl }, results.balanced);
+      await bench({ logDir, apiKey, databaseUrl: scratch.url, redisUrl: SETTINGS.redisUrl });
     } finally {
       await scratch.drop().catch((e: unknown) => log(`could not drop ${scratch.name} yet (${message(e)}); trying again at cleanup`));
     }
   } catch (error) {
-    results.balanced.error = message(error);
-    log(`balanced phase failed: ${results.balanced.error}`);
+    result.error = message(error);
+    log(`${name} phase failed: ${result.error}`);
   }
 }
 
