@@ -24,6 +24,7 @@ export interface RedirectCaching {
   bus: RedisInvalidationBus | null;
   /** Told of every committed change made through this instance. */
   linkChanged(domain: string, slug: string): void;
+  linksChanged(keys: readonly { domain: string; slug: string }[]): void;
   domainSaved(domain: Domain): void;
   domainRemoved(domain: Domain): void;
   close(): Promise<void>;
@@ -72,6 +73,11 @@ export async function buildRedirectCaching(config: Config, role: Role, deps: Red
       cache.invalidate(domain, slug);
       resolver.invalidated();
       void bus?.link(domain, slug);
+    },
+    linksChanged: (keys) => {
+      for (const key of keys) cache.invalidate(key.domain, key.slug);
+      resolver.invalidated();
+      void bus?.links(keys);
     },
     // Domain changes touch no shared link entry: the not-found redirect lives in each host table,
     // and a domain holds no links when removed (entries for its slugs are misses, expiring in 60 s,

@@ -11,6 +11,7 @@ import type { DomainListener } from '../core/domains/domain.js';
 import { LiveEvents } from '../core/events/live-events.js';
 import type { EventFeed } from '../core/events/ports.js';
 import { WorkspaceService } from '../core/workspaces/workspace-service.js';
+import type { WorkspaceRemovalListener } from '../core/workspaces/workspace.js';
 import { SqlWorkspaceRepository } from '../adapters/db/repositories/workspace-repository.sql.js';
 import { IdempotencyService } from '../core/idempotency/idempotency-service.js';
 import { Housekeeping } from '../core/maintenance/housekeeping.js';
@@ -107,9 +108,9 @@ export async function openDatabase(config: Config): Promise<DatabaseHandle> {
 }
 
 /** Services without HTTP: what the CLI's commands use. */
-const NO_LISTENERS = { invalidate: () => {}, domainSaved: () => {}, domainRemoved: () => {} };
+const NO_LISTENERS = { invalidate: () => {}, linksRemoved: () => {}, domainSaved: () => {}, domainRemoved: () => {} };
 
-export function buildServices(config: Config, handle: DatabaseHandle, listeners: RedirectInvalidation & DomainListener = NO_LISTENERS,
+export function buildServices(config: Config, handle: DatabaseHandle, listeners: RedirectInvalidation & DomainListener & Pick<WorkspaceRemovalListener, 'linksRemoved'> = NO_LISTENERS,
   jobs: JobQueue = new SqlJobQueue(handle.db), onError?: (error: unknown, what: string) => void): CoreServices {
   const { db } = handle;
   const hasher = new Argon2Hasher();
@@ -127,7 +128,7 @@ export function buildServices(config: Config, handle: DatabaseHandle, listeners:
   const hosts = new HostPolicy(config.baseUrl.host, domainRepository);
   const links = new LinkService(linkRepository, hosts, hasher, listeners);
   const domains = new DomainService(domainRepository, hosts, listeners);
-  const workspaces = new WorkspaceService(new SqlWorkspaceRepository(db), users, undefined, notes.invitations);
+  const workspaces = new WorkspaceService(new SqlWorkspaceRepository(db), users, undefined, notes.invitations, listeners);
   const analytics = new AnalyticsService(new SqlAnalyticsReader(db), linkRepository, hosts, { rawRetentionDays: config.clickRetentionDays });
   return { handle, accounts, apiKeys, links, domains, workspaces, analytics, users, hasher, linkRepository, domainRepository, sessions, notes };
 }
@@ -200,6 +201,7 @@ export async function createCurt(config: Config, options: CurtOptions = {}): Pro
   const services = buildServices(config, handle, {
     // A committed link change also wrote outbox events: the worker polls for them at once.
     invalidate: (domain: string, slug: string) => { caching?.linkChanged(domain, slug); jobs.worker.wake(); },
+    linksRemoved: (keys) => caching?.linksChanged(keys),
     domainSaved: (domain) => caching?.domainSaved(domain),
     domainRemoved: (domain) => caching?.domainRemoved(domain),
   }, options.jobQueue ?? { enqueue: (requests) => jobs.queue.enqueue(requests) }, (error, what) => log?.warn({ err: error }, what));

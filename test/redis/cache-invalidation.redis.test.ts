@@ -82,6 +82,29 @@ for (const engine of engines) {
       await within1s('/nothing', (r) => r.location === 'https://example.com/home', 'go.inval.test');
     });
 
+    it('a deleted workspace\'s links and custom domain stop redirecting on every instance within 1 s', async () => {
+      const { token } = await api.accounts.login(a.email, a.password);
+      const as = (method: string, url: string, payload?: object) => api.app.inject({ method: method as 'GET', url,
+        cookies: { curt_session: token }, headers: { origin: 'http://short.test' }, ...(payload ? { payload } : {}) });
+      const team = (await as('POST', '/api/v1/workspaces', { name: 'Doomed' })).json().id as string;
+      assert.equal((await as('POST', `/api/v1/domains?workspaceId=${team}`, { host: 'go.doomed.test', notFoundUrl: 'https://example.com/lost' })).statusCode, 201);
+      // More links than one invalidation message carries (500), on both hosts.
+      const items = Array.from({ length: 620 }, (_, i) => ({ url: `https://example.com/team/${i}`, slug: `doomed-${i}`, ...(i % 2 ? { domain: 'go.doomed.test' } : {}) }));
+      for (let i = 0; i < items.length; i += 100) {
+        const bulk = await as('POST', `/api/v1/links/bulk?workspaceId=${team}`, { links: items.slice(i, i + 100) });
+        assert.equal(bulk.statusCode, 200);
+        assert.ok(bulk.json().data.every((d: { link?: unknown }) => d.link), JSON.stringify(bulk.json().data.find((d: { error?: unknown }) => d.error)));
+      }
+      const host = (i: number) => (i % 2 ? 'go.doomed.test' : 'short.test');
+      for (const i of [0, 1, 598, 619]) {
+        await within1s(`/doomed-${i}`, (r) => r.location === `https://example.com/team/${i}`, host(i)); // now cached there
+      }
+      assert.equal((await visit('/missing', 'go.doomed.test')).location, 'https://example.com/lost');
+      assert.equal((await as('DELETE', `/api/v1/workspaces/${team}`)).statusCode, 204);
+      for (const i of [0, 1, 598, 619]) await within1s(`/doomed-${i}`, (r) => r.status === 404, host(i));
+      await within1s('/missing', (r) => r.status === 404, 'go.doomed.test');
+    });
+
     it('after a Redis outage of its subscription the redirect instance drops its cache, since messages may be lost', async () => {
       const applied = redirect.invalidation!.applied;
       const link = (await call('POST', '/api/v1/links', { url: 'https://example.com/before', slug: 'outage' })).json();

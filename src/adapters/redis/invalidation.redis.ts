@@ -28,7 +28,12 @@ export interface RedisInvalidationOptions {
   onError?: (error: unknown) => void;
 }
 
-type Message = { origin: string; kind: 'link'; domain: string; slug: string } | { origin: string; kind: 'domains' };
+type Message = { origin: string; kind: 'link'; domain: string; slug: string }
+  | { origin: string; kind: 'links'; keys: [domain: string, slug: string][] }
+  | { origin: string; kind: 'domains' };
+
+/** Links per message when many change at once (a workspace deleted): one MULTI and one message each. */
+const LINKS_PER_MESSAGE = 500;
 
 /** Changes not yet announced while Redis was unreachable; past this many the oldest are given up (their shared entries expire by TTL). */
 const MAX_OWED = 10_000;
@@ -85,6 +90,16 @@ export class RedisInvalidationBus {
     return this.send({ origin: this.origin, kind: 'link', domain, slug });
   }
 
+  /** Many links at once (a deleted workspace's): chunked messages; resolves true once all are published. */
+  async links(keys: readonly { domain: string; slug: string }[]): Promise<boolean> {
+    let published = true;
+    for (let i = 0; i < keys.length; i += LINKS_PER_MESSAGE) {
+      const chunk = keys.slice(i, i + LINKS_PER_MESSAGE).map((k): [string, string] => [k.domain, k.slug]);
+      if (!(await this.send({ origin: this.origin, kind: 'links', keys: chunk }))) published = false;
+    }
+    return published;
+  }
+
   domains(): Promise<boolean> {
     return this.send({ origin: this.origin, kind: 'domains' });
   }
@@ -109,6 +124,7 @@ export class RedisInvalidationBus {
     if (this.publisher.status !== 'ready') return this.owe(message);
     const tx = this.publisher.multi();
     if (message.kind === 'link') this.options.forgetLink?.(tx, message.domain, message.slug);
+    if (message.kind === 'links') for (const [domain, slug] of message.keys) this.options.forgetLink?.(tx, domain, slug);
     tx.publish(this.channel, JSON.stringify(message));
     try {
       const results = await tx.exec();
@@ -123,11 +139,16 @@ export class RedisInvalidationBus {
       return this.owe(message);
     }
     if (message.kind === 'link') this.handlers.link(message.domain, message.slug);
+    if (message.kind === 'links') for (const [domain, slug] of message.keys) this.handlers.link(domain, slug);
     return true;
   }
 
   /** Invalidations are idempotent and their order does not matter: one owed message per link suffices. */
   private owe(message: Message): false {
+    if (message.kind === 'links') {
+      for (const [domain, slug] of message.keys) this.owe({ origin: message.origin, kind: 'link', domain, slug });
+      return false;
+    }
     const key = message.kind === 'link' ? `link:${message.domain}/${message.slug}` : 'domains';
     this.owed.delete(key);
     this.owed.set(key, message);
@@ -156,7 +177,9 @@ export class RedisInvalidationBus {
     }
     if (message.origin === this.origin) return;
     if (message.kind === 'link' && typeof message.domain === 'string' && typeof message.slug === 'string') this.handlers.link(message.domain, message.slug);
-    else if (message.kind === 'domains') this.handlers.domains();
+    else if (message.kind === 'links' && Array.isArray(message.keys)) {
+      for (const key of message.keys) if (Array.isArray(key) && typeof key[0] === 'string' && typeof key[1] === 'string') this.handlers.link(key[0], key[1]);
+    } else if (message.kind === 'domains') this.handlers.domains();
     else return;
     this.applied++;
   }

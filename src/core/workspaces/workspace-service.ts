@@ -6,7 +6,7 @@ import { DomainError, invalid, notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import { decodeTimeCursor, encodeTimeCursor } from '../pagination.js';
 import type { Invitation, MemberInvitations } from './invitation.js';
-import type { Member, MembershipChange, Workspace, WorkspaceRepository } from './workspace.js';
+import type { Member, MembershipChange, Workspace, WorkspaceRemovalListener, WorkspaceRepository } from './workspace.js';
 
 export interface WorkspaceView extends Workspace { role: Role }
 
@@ -26,6 +26,7 @@ export class WorkspaceService {
     private readonly users: UserRepository,
     private readonly now: () => Date = () => new Date(),
     private readonly invitations: MemberInvitations | null = null,
+    private readonly removal: WorkspaceRemovalListener | null = null,
   ) {}
 
   async list(actor: Actor): Promise<Membership[]> {
@@ -56,7 +57,9 @@ export class WorkspaceService {
     await this.roleIn(actor, id, 'owner');
     const workspace = (await this.workspaces.get(id))!;
     if (workspace.personalFor !== null) throw new DomainError('conflict', 'a personal workspace cannot be deleted');
-    await this.workspaces.delete(id);
+    const removed = await this.workspaces.delete(id);
+    this.removal?.linksRemoved(removed.links);
+    for (const domain of removed.domains) this.removal?.domainRemoved(domain);
   }
 
   async members(actor: Actor, id: string, cursor: string | undefined, limit: number): Promise<{ members: Member[]; nextCursor: string | null }> {

@@ -5,7 +5,7 @@ import type { Db } from '../database.js';
 import { isUniqueViolation } from '../errors.js';
 import type { DomainsTable } from '../schema.js';
 
-const toDomain = (r: Selectable<DomainsTable>): Domain => ({ id: r.id, workspaceId: r.workspace_id, host: r.host, notFoundUrl: r.not_found_url, createdAt: r.created_at });
+export const toDomain = (r: Selectable<DomainsTable>): Domain => ({ id: r.id, workspaceId: r.workspace_id, host: r.host, notFoundUrl: r.not_found_url, createdAt: r.created_at });
 
 export class SqlDomainRepository implements DomainRepository, DomainDirectory {
   constructor(private readonly db: Db) {}

@@ -1,7 +1,8 @@
 import type { Role } from '../../../core/auth/scopes.js';
-import type { Member, MembershipChange, Workspace, WorkspaceRepository } from '../../../core/workspaces/workspace.js';
+import type { Member, MembershipChange, RemovedWorkspace, Workspace, WorkspaceRepository } from '../../../core/workspaces/workspace.js';
 import type { Db } from '../database.js';
 import { isUniqueViolation } from '../errors.js';
+import { toDomain } from './domain-repository.sql.js';
 
 type MemberRow = { user_id: string; email: string; role: string; created_at: Date };
 const toMember = (r: MemberRow): Member => ({ userId: r.user_id, email: r.email, role: r.role as Role, createdAt: r.created_at });
@@ -25,8 +26,14 @@ export class SqlWorkspaceRepository implements WorkspaceRepository {
     await this.db.updateTable('workspaces').set({ name }).where('id', '=', id).execute();
   }
 
-  async delete(id: string): Promise<void> {
-    await this.db.deleteFrom('workspaces').where('id', '=', id).execute();
+  async delete(id: string): Promise<RemovedWorkspace> {
+    return this.db.transaction().execute(async (tx) => {
+      // Links and domains first, explicitly rather than by cascade: the caller needs what they were.
+      const links = await tx.deleteFrom('links').where('workspace_id', '=', id).returning(['domain', 'slug']).execute();
+      const domains = (await tx.deleteFrom('domains').where('workspace_id', '=', id).returningAll().execute()).map(toDomain);
+      await tx.deleteFrom('workspaces').where('id', '=', id).execute();
+      return { links, domains };
+    });
   }
 
   private memberQuery() {
