@@ -51,6 +51,8 @@ export const SETTINGS = {
   readyPollMs: 20,
   readyTimeoutMs: 30_000,
   stopTimeoutMs: 5000,
+  /** BENCH_CURT_NODE_ARGS: Node flags for the Curt servers under load (e.g. --cpu-prof). */
+  curtNodeArgs: (process.env.BENCH_CURT_NODE_ARGS ?? '').split(' ').filter(Boolean),
   /** The whole run is aborted (children stopped, scratch databases dropped) after this. */
   overallTimeoutMs: 0, // set below, from the phases that run
   postgresAdminUrl: process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test',

@@ -38,7 +38,7 @@ export async function benchRedirects(ctx: RedirectBenchContext, result: Redirect
   try {
     baseline = await startBaseline(ctx.logDir, links.length);
 
-    const started = await startCurt({ name: 'curt-redirect', port: await freePort(), dataDir: ctx.dataDir, apiKey: ctx.apiKey, logDir: ctx.logDir, extraNodeArgs: curtNodeArgs() });
+    const started = await startCurt({ name: 'curt-redirect', port: await freePort(), dataDir: ctx.dataDir, apiKey: ctx.apiKey, logDir: ctx.logDir, extraNodeArgs: SETTINGS.curtNodeArgs });
     ctx.onFreshStart(started.readyMs);
     curt = { name: 'curt', child: started.child, origin: started.origin };
 
@@ -70,9 +70,6 @@ export async function benchRedirects(ctx: RedirectBenchContext, result: Redirect
     }
   }
 }
-
-/** BENCH_CURT_NODE_ARGS: Node flags for the Curt servers under load (e.g. --cpu-prof). */
-export const curtNodeArgs = () => (process.env.BENCH_CURT_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
 /** links.clicks summed through the API, read until it reaches `expected` or stops growing (at most ~60 s). */
 export async function settledClicks(origin: string, apiKey: string, expected: number, polls = 30): Promise<number> {

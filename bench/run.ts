@@ -310,15 +310,20 @@ function balancedPhase(): Promise<void> {
     (ctx) => benchBalanced({ ...ctx, dataDir: balancedDataDir }, results.balanced), ', vs the same nginx in front of 2 baselines');
 }
 
+/** The PostgreSQL probe's answer, or null after recording and logging that the phase is skipped. */
+async function postgresOrSkip(result: { skipped?: string }): Promise<{ version: string } | null> {
+  const pg = await pgProbe();
+  if (pg.ok) return pg;
+  result.skipped = pgUnreachable(pg.reason);
+  log(result.skipped);
+  return null;
+}
+
 /** A phase on a scratch PostgreSQL database (dropped afterwards) and the bench's Redis; skipped without PostgreSQL, its failure recorded. */
 async function onScratchPostgresAndRedis(name: string, result: { skipped?: string; error?: string }, what: string,
   bench: (ctx: { logDir: string; apiKey: string; databaseUrl: string; redisUrl: string }) => Promise<void>, suffix = ''): Promise<void> {
-  const pg = await pgProbe();
-  if (!pg.ok) {
-    result.skipped = pgUnreachable(pg.reason);
-    log(result.skipped);
-    return;
-  }
+  const pg = await postgresOrSkip(result);
+  if (!pg) return;
   log(`${what} on PostgreSQL ${pg.version} and Redis ${SETTINGS.redisUrl}${suffix}`);
   try {
     if (aborted()) throw new Error(aborted()!);
@@ -335,12 +340,8 @@ async function onScratchPostgresAndRedis(name: string, result: { skipped?: strin
 }
 
 async function postgresPhase(): Promise<void> {
-  const pg = await pgProbe();
-  if (!pg.ok) {
-    results.postgres.skipped = pgUnreachable(pg.reason);
-    log(results.postgres.skipped);
-    return;
-  }
+  const pg = await postgresOrSkip(results.postgres);
+  if (!pg) return;
   log(`PostgreSQL ${pg.version}: first start (migrates a fresh database), then a measured warm start`);
   results.postgres.version = pg.version;
   try {
@@ -365,12 +366,8 @@ async function postgresPhase(): Promise<void> {
 
 /** SPEC §7 link creation and list/search latency with SETTINGS.linksPhase.stored links, on PostgreSQL. */
 async function linksPhase(): Promise<void> {
-  const pg = await pgProbe();
-  if (!pg.ok) {
-    results.links.skipped = pgUnreachable(pg.reason);
-    log(results.links.skipped);
-    return;
-  }
+  const pg = await postgresOrSkip(results.links);
+  if (!pg) return;
   log(`links: ${SETTINGS.linksPhase.stored.toLocaleString('en-US')} stored on PostgreSQL ${pg.version}, seeded with SQL; then create, list, search and tag requests, one at a time`);
   results.links.version = pg.version;
   const started = performance.now();
@@ -385,12 +382,8 @@ async function linksPhase(): Promise<void> {
 
 /** SPEC §7 click ingest, in this process, on a scratch PostgreSQL database. */
 async function ingestPhase(): Promise<void> {
-  const pg = await pgProbe();
-  if (!pg.ok) {
-    results.ingest.skipped = pgUnreachable(pg.reason);
-    log(results.ingest.skipped);
-    return;
-  }
+  const pg = await postgresOrSkip(results.ingest);
+  if (!pg) return;
   const s = SETTINGS.ingestPhase;
   log(`click ingest into PostgreSQL ${pg.version}: ClickIngest (enricher + SqlClickStore), ${s.durationS} s per run with ${s.loops.join(', ')} loop(s)`);
   results.ingest.version = pg.version;
@@ -404,12 +397,8 @@ async function ingestPhase(): Promise<void> {
 
 /** SPEC §7 analytics over 10 M clicks, seeded by `curt seed-clicks`, asked through the API of a Curt on PostgreSQL. */
 async function analyticsPhase(): Promise<void> {
-  const pg = await pgProbe();
-  if (!pg.ok) {
-    results.analytics.skipped = pgUnreachable(pg.reason);
-    log(results.analytics.skipped);
-    return;
-  }
+  const pg = await postgresOrSkip(results.analytics);
+  if (!pg) return;
   results.analytics.version = pg.version;
   const started = performance.now();
   try {
@@ -423,12 +412,8 @@ async function analyticsPhase(): Promise<void> {
 
 /** Jobs through the durable queue, on a scratch PostgreSQL database (no budget in SPEC §7: reported). */
 async function jobsPhase(): Promise<void> {
-  const pg = await pgProbe();
-  if (!pg.ok) {
-    results.jobs.skipped = pgUnreachable(pg.reason);
-    log(results.jobs.skipped);
-    return;
-  }
+  const pg = await postgresOrSkip(results.jobs);
+  if (!pg) return;
   log(`jobs: ${SETTINGS.jobsPhase.jobs.toLocaleString('en-US')} no-op jobs through the queue on PostgreSQL ${pg.version}, worker concurrency ${SETTINGS.jobsPhase.concurrency.join(', ')}`);
   try {
     await benchJobs({ adminUrl: SETTINGS.postgresAdminUrl, log }, results.jobs);

@@ -5,7 +5,7 @@ import { SETTINGS } from './config.js';
 import { createLinks, startCurt, totalClicks, warmAndVerify, type CurtInstance } from './curt.js';
 import { linkSet } from './link-set.js';
 import { freePort, pausedDuring, stopChild, type Child } from './processes.js';
-import { curtNodeArgs, loadAlternately, startBaseline, type Server } from './redirect-bench.js';
+import { loadAlternately, startBaseline, type Server } from './redirect-bench.js';
 import type { ScaleOutResult } from './results.js';
 
 export interface ScaleOutContext {
@@ -67,7 +67,7 @@ export async function startScaleOutCurt(ctx: ScaleOutContext, shape: { name: str
   const env = { REDIS_URL: ctx.redisUrl, CURT_REDIS_PREFIX: `bench-${randomBytes(4).toString('hex')}:`, ...shape.env };
   const common = { dataDir: ctx.dataDir, apiKey: ctx.apiKey, databaseUrl: ctx.databaseUrl, logDir: ctx.logDir, origin: shape.origin, env };
   const start = async (name: string, port: number, role: 'api' | 'redirect' | 'worker') => {
-    const instance = await startCurt({ ...common, name: `${shape.name}-${name}`, port, role, ...(role === 'redirect' ? { extraNodeArgs: curtNodeArgs() } : {}) });
+    const instance = await startCurt({ ...common, name: `${shape.name}-${name}`, port, role, ...(role === 'redirect' ? { extraNodeArgs: SETTINGS.curtNodeArgs } : {}) });
     children.push(instance.child);
     return instance;
   };

@@ -3,7 +3,7 @@ import type { AnalyticsScope } from '../../core/analytics/analytics-query.js';
 import { HLL_FORMAT_SPARSE } from '../../core/analytics/hll.js';
 import type { Dimension } from '../../core/analytics/dimensions.js';
 import { DIMENSION_COLUMNS, registerOf, sketchAggregate } from './raw-rollup-sql.js';
-import type { RollupCover } from './rollup-cover.js';
+import { BUCKET_MS, type RollupCover } from './rollup-cover.js';
 
 /** SQL fragments shared by the analytics reads (same SQL on PGlite and PostgreSQL). */
 
@@ -75,7 +75,7 @@ export function rollupRows(scope: AnalyticsScope, level: RollupLevel, cover: Rol
   }
   const where = sql.join(conditions, sql` and `);
   const parts: RawBuilder<unknown>[] = [];
-  for (const [table, ranges, step] of [['click_rollups_daily', cover.daily, DAY_MS], ['click_rollups_hourly', cover.hourly, HOUR_MS]] as const) {
+  for (const [table, ranges, step] of [['click_rollups_daily', cover.daily, BUCKET_MS.daily], ['click_rollups_hourly', cover.hourly, BUCKET_MS.hourly]] as const) {
     if (ranges.length === 0) continue;
     const buckets = level === 'workspace' && keys !== undefined ? bucketsOf(ranges, step, MAX_KEYED_LOOKUPS / Math.max(keys.length, 1)) : null;
     if (buckets !== null) {
@@ -98,8 +98,6 @@ export function rollupRows(scope: AnalyticsScope, level: RollupLevel, cover: Rol
   return sql<RollupRow>`(${sql.join(parts, sql` union all `)}) as r`;
 }
 
-const HOUR_MS = 3_600_000;
-const DAY_MS = 86_400_000;
 /** Past this many bucket × value lookups, one range scan per table is cheaper. */
 const MAX_KEYED_LOOKUPS = 2_000;
 

@@ -3,6 +3,9 @@ import type { Range } from '../../core/analytics/time-buckets.js';
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
 
+/** The width of each table's buckets. */
+export const BUCKET_MS = { daily: DAY, hourly: HOUR } as const;
+
 /** Which rollup rows answer a set of hour-aligned buckets: daily rows where whole UTC days fit, hourly rows for the rest. */
 export interface RollupCover {
   daily: Range[];
