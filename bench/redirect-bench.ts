@@ -46,16 +46,26 @@ export async function benchRedirects(ctx: RedirectBenchContext, result: Redirect
     await warmAndVerify(baseline.origin, links);
     let curtRedirects = await warmAndVerify(curt.origin, links);
 
-    curtRedirects += await loadAlternately(baseline, curt, links.length, ctx.logDir, result);
+    // Embedded ingest runs at a lower priority than serving and catches up after a burst; it
+    // must be done before the baseline's next run, or the baseline would pay for Curt's clicks.
+    const counted = curtRedirects;
+    result.settleS = [];
+    const settle = async (servedSoFar: number) => {
+      const since = performance.now();
+      const reached = await clicksReached(curt!.origin, ctx.apiKey, counted + servedSoFar, SETTLE_TIMEOUT_MS);
+      if (reached < counted + servedSoFar) throw new Error(`Curt's click count was ${reached} of ${counted + servedSoFar}, ${SETTLE_TIMEOUT_MS / 1000} s after a load run`);
+      result.settleS!.push((performance.now() - since) / 1000);
+    };
+    curtRedirects += await loadAlternately(baseline, curt, links.length, ctx.logDir, result, '', settle);
 
     // SPEC §7 "every redirect counted": Curt stores captured clicks in batches (every second,
     // or faster when they pile up), so a backlog may still be draining after the load. A load
     // run stops with up to one request per connection in flight: served (and counted) by
     // Curt, but never received by autocannon.
-    const counted = await settledClicks(curt.origin, ctx.apiKey, curtRedirects);
+    const total = await settledClicks(curt.origin, ctx.apiKey, curtRedirects);
     const curtLoads = [...result.warmups, ...result.runs].filter((r) => r.target === 'curt').length;
     const maxInFlightAtStop = curtLoads * SETTINGS.connections;
-    result.clicks = { counted, redirectsReceived: curtRedirects, maxInFlightAtStop, ok: counted >= curtRedirects && counted <= curtRedirects + maxInFlightAtStop };
+    result.clicks = { counted: total, redirectsReceived: curtRedirects, maxInFlightAtStop, ok: total >= curtRedirects && total <= curtRedirects + maxInFlightAtStop };
   } finally {
     await Promise.all([baseline, curt].map((s) => (s ? stopChild(s.child, SETTINGS.stopTimeoutMs) : null)));
   }
@@ -68,6 +78,18 @@ export async function benchRedirects(ctx: RedirectBenchContext, result: Redirect
     } catch (error) {
       result.rawClicks = { stored: 0, ok: false, error: error instanceof Error ? error.message : String(error) };
     }
+  }
+}
+
+const SETTLE_TIMEOUT_MS = 180_000;
+
+/** links.clicks summed through the API, polled until it reaches `expected` or the time is up. */
+async function clicksReached(origin: string, apiKey: string, expected: number, timeoutMs: number): Promise<number> {
+  const until = performance.now() + timeoutMs;
+  for (;;) {
+    const counted = await totalClicks(origin, apiKey);
+    if (counted >= expected || performance.now() > until) return counted;
+    await sleep(250);
   }
 }
 
@@ -96,7 +118,9 @@ export async function startBaseline(logDir: string, links: number, name = 'basel
  * The same load against both servers, alternated (warm-ups first, then SETTINGS.rounds
  * rounds), filling the medians and ratios of `result`. Returns the redirects Curt served.
  */
-export async function loadAlternately(baseline: Server, curt: Server, links: number, logDir: string, result: RedirectResult, prefix = ''): Promise<number> {
+export async function loadAlternately(baseline: Server, curt: Server, links: number, logDir: string, result: RedirectResult, prefix = '',
+  /** Awaited before each baseline run after a Curt run, with the redirects Curt served so far. */
+  beforeBaseline?: (curtRedirects: number) => Promise<void>): Promise<number> {
   let curtRedirects = 0;
   const load = async (server: Server, durationS: number, runId: string): Promise<LoadRun> => {
     const run = await runLoad(server.name, { url: server.origin, serverPids: server.cpuPids ?? [server.child.pid], links, connections: SETTINGS.connections, durationS }, logDir, `${prefix}${runId}`);
@@ -106,6 +130,7 @@ export async function loadAlternately(baseline: Server, curt: Server, links: num
   result.warmups.push(await load(baseline, SETTINGS.warmupS, 'warmup-baseline'));
   result.warmups.push(await load(curt, SETTINGS.warmupS, 'warmup-curt'));
   for (let round = 1; round <= SETTINGS.rounds; round++) {
+    await beforeBaseline?.(curtRedirects);
     result.runs.push(await load(baseline, SETTINGS.durationS, `${round}-baseline`));
     result.runs.push(await load(curt, SETTINGS.durationS, `${round}-curt`));
   }

@@ -52,6 +52,11 @@ export interface RedirectResult {
   clicks?: { counted: number; redirectsReceived: number; maxInFlightAtStop: number; ok: boolean };
   /** Raw click rows stored by Curt after the load (read from its data dir once it stopped); null if none (capture off). */
   rawClicks?: { stored: number; ok: boolean | null; error?: string };
+  /**
+   * Embedded: seconds after each Curt load run until its clicks were all counted. The next
+   * baseline run starts only then, so Curt's catching up never takes the baseline's CPU.
+   */
+  settleS?: number[];
 }
 
 export interface ScaleOutResult extends RedirectResult {

@@ -155,6 +155,9 @@ function embeddedChecks(r: BenchResults, out: Check[], fail: Fail): void {
         : { name: 'Raw click rows stored vs redirects received', value: `${raw.stored.toLocaleString('en-US')} vs ${received.toLocaleString('en-US')} (${raw.stored >= received ? '+' : ''}${raw.stored - received})`,
           budget: `stored - received in 0..${red.clicks?.maxInFlightAtStop ?? 0}`, pass: raw.ok });
   }
+  if (red.settleS && red.settleS.length > 0) {
+    out.push({ name: 'Clicks of each Curt run all counted, seconds after it (before the next baseline run)', value: red.settleS.map((x) => `${x.toFixed(1)} s`).join(', '), budget: '', pass: null });
+  }
   if (r.coldStart.freshDataDirReadyMs !== undefined) {
     out.push({ name: 'First start, empty data dir (init + migrate)', value: `${Math.round(r.coldStart.freshDataDirReadyMs)} ms`, budget: '', pass: null });
   }

@@ -22,6 +22,8 @@ export interface ObservabilityDeps {
   jobs: SqlJobQueue;
   /** The click stream's connection and key (REDIS_URL set); null without Redis. */
   redis: { connection: Redis; key: string; group: string } | null;
+  /** Embedded: the click spool's backlog and ingest's deferrals; else null. */
+  clickSpool: { backlog(): number; deferred(): number } | null;
   /** The shared link cache's lookup counters (REDIS_URL set, roles that serve redirects); else null. */
   sharedLinkCache: { readonly hits: number; readonly misses: number; readonly errors: number } | null;
   log: () => { warn(obj: object, msg: string): void } | null;
@@ -57,6 +59,7 @@ export function buildObservability(config: Config, deps: ObservabilityDeps, opti
     database: () => handle.stats?.(),
     jobDepth: () => deps.jobs.systemDepth(),
     ...(redis ? { clickStream: () => streamStats(redis.connection, redis.key, redis.group) } : {}),
+    ...(deps.clickSpool ? { clickSpool: deps.clickSpool } : {}),
     shedding: shedder,
     onError: (error, what) => deps.log()?.warn({ err: error }, `metrics: ${what} not read`),
   });

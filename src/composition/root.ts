@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { ClickExportService } from '../core/analytics/click-export.js';
 import { AnalyticsService } from '../core/analytics/analytics-service.js';
@@ -45,6 +46,8 @@ import type { EventStreamOptions } from '../http/streams/event-stream.js';
 import type { Config } from './config.js';
 import type { RedisInvalidationBus } from '../adapters/redis/invalidation.redis.js';
 import { MIGRATIONS_DIR } from './paths.js';
+import { ClickSpoolWriter } from '../adapters/clicks/click-spool-writer.js';
+import { SpoolIngest } from './spool-ingest.js';
 import { LinkEvents } from '../core/links/link-events.js';
 import type { JobWorker } from '../core/jobs/job-worker.js';
 import { SqlJobQueue } from '../adapters/db/job-queue.sql.js';
@@ -101,8 +104,17 @@ export interface Curt extends CoreServices {
 }
 
 /** The one place that turns configuration into a database handle. */
-export async function openDatabase(config: Config): Promise<DatabaseHandle> {
-  const handle = config.databaseUrl ? await openPostgres(config.databaseUrl) : await openPGlite(config.dataDir);
+/**
+ * With `clickSpool`, embedded PGlite's thread also runs click ingest from the spool in that
+ * directory (spool-ingest-task.ts), at a lower priority than the serving thread.
+ */
+export async function openDatabase(config: Config, options: { clickSpool?: string } = {}): Promise<DatabaseHandle> {
+  const handle = config.databaseUrl
+    ? await openPostgres(config.databaseUrl)
+    : await openPGlite(config.dataDir, options.clickSpool === undefined ? {} : {
+      task: { module: new URL('./spool-ingest-task.js', import.meta.url).href, options: { spoolDir: options.clickSpool } },
+      nice: INGEST_THREAD_NICE,
+    });
   await migrate(handle.db, MIGRATIONS_DIR);
   return handle;
 }
@@ -181,18 +193,33 @@ async function clickStream(config: Config, role: Role, ingest: ClickIngest, onEr
   };
 }
 
+/**
+ * The embedded database thread's nice value. Linux gives a nice-19 thread about 1.5% of the
+ * CPU a normal one gets when both want it, and all of it otherwise: redirects come first
+ * under a burst, and the spool holds the clicks until ingest catches up.
+ */
+const INGEST_THREAD_NICE = 19;
+
 /** Stream entries (one per event-loop turn of held redirects) written before waiting for Redis' replies. */
 const STREAM_WRITES_IN_FLIGHT = 8;
 
 export async function createCurt(config: Config, options: CurtOptions = {}): Promise<Curt> {
   const role = options.role ?? 'all';
-  const handle = options.database ?? (await openDatabase(config));
+  // Embedded (one process, no Redis): served clicks go to a local spool, ingested on the database thread.
+  const clickSpool = !options.database && !config.databaseUrl && !config.redisUrl ? join(config.dataDir, 'click-spool') : undefined;
+  const handle = options.database ?? (await openDatabase(config, { clickSpool }));
   // Set once the services exist; the listeners below run only after a committed change, by then.
   let caching: RedirectCaching | null = null;
   const ingest = new ClickIngest({ enricher: new DefaultClickEnricher(), store: new SqlClickStore(handle.db), salts: new SqlVisitorSalts(handle.db) });
   let log: { warn(obj: object, msg: string): void } | null = null;
   const stream = await clickStream(config, role, ingest, (error) => log?.warn({ err: error }, 'click stream consumer failed; retrying'));
-  const clicks = new ClickBuffer(stream?.sink ?? ingest, {
+  const spool = clickSpool !== undefined && handle.runTask ? new ClickSpoolWriter(clickSpool) : null;
+  const spoolIngest = spool ? new SpoolIngest({
+    handle, writer: spool, notify: (stored) => ingest.announce(stored),
+    onError: (error) => log?.warn({ err: error }, 'click spool: ingest failed; retrying'),
+    onSkipped: (lines) => log?.warn({ lines }, 'click spool: skipped lines that are not clicks (a torn write of a crashed process)'),
+  }) : null;
+  const clicks = new ClickBuffer(stream?.sink ?? spool ?? ingest, {
     intervalMs: options.clickFlushMs ?? 1000,
     // XADDs pipeline on one connection: a turn's held responses wait for one round trip, not a queue of them.
     concurrentWrites: stream ? STREAM_WRITES_IN_FLIGHT : 1,
@@ -229,6 +256,7 @@ export async function createCurt(config: Config, options: CurtOptions = {}): Pro
   }, { ...options.jobs, onOutcome: (name, outcome) => observability.metrics.jobOutcome(name, outcome) });
   const observability = buildObservability(config, {
     handle, clicks, jobs: jobs.queue, redis: stream?.redis ?? null, sharedLinkCache: caching.shared, log: () => log,
+    clickSpool: spool && spoolIngest ? { backlog: () => spool.backlog(), deferred: () => spoolIngest.deferred() } : null,
   }, options.observability);
   const webhooks = buildWebhooks(config, handle.db, { jobs: jobs.queue, outbox: recordEvents, events: jobs.outbox }, {
     onError: (error) => log?.warn({ err: error }, 'webhooks: link.clicked events not recorded'),
@@ -276,7 +304,7 @@ export async function createCurt(config: Config, options: CurtOptions = {}): Pro
     },
     redirects: (fastify) => ({
       handler: new RedirectHandler({
-        resolver, baseUrl: config.baseUrl, hosts, log: fastify.log, clientAddress: clientAddressFor(config.trustProxy), holdUntilDurable: stream !== null,
+        resolver, baseUrl: config.baseUrl, hosts, log: fastify.log, clientAddress: clientAddressFor(config.trustProxy), holdUntilDurable: stream !== null || spool !== null,
         stats: observability.redirectStats, shedder: observability.shedder,
         notFoundLimiter: limits.notFound,
       }),
@@ -286,6 +314,7 @@ export async function createCurt(config: Config, options: CurtOptions = {}): Pro
   log = app.log;
   clicks.start();
   stream?.consumer?.start();
+  spoolIngest?.start();
   // Housekeeping, per-link rollups and raw click retention are recurring jobs (jobs-wiring.ts).
   jobs.start();
   observability.start();
@@ -302,6 +331,10 @@ export async function createCurt(config: Config, options: CurtOptions = {}): Pro
           app.log.error({ err: error, lost: clicks.stats().buffered }, 'clicks could not be stored before shutdown');
         });
         await stream?.close();
+        await spoolIngest?.stop().catch((error: unknown) => {
+          app.log.error({ err: error }, 'spooled clicks could not be stored before shutdown; they are stored at the next start');
+        });
+        await spool?.close();
         await caching?.close();
         await webhooks.clicks.idle();
         await services.notes.close();

@@ -27,9 +27,9 @@ describe('the real curt binary', () => {
 
     const second = await serve({ CURT_DATA_DIR: dataDir });
     assert.doesNotMatch(second.stdout(), /API key:|Password:/, 'bootstrap runs once');
-    assert.equal((await fetch(`${second.base}/e2e`, { redirect: 'manual' })).status, 302, 'data persisted');
     const link = await (await fetch(`${second.base}/api/v1/links?search=e2e`, { headers: { authorization: `Bearer ${key}` } })).json() as { data: Array<{ clicks: number }> };
     assert.equal(link.data[0]!.clicks, 1, 'the click served before SIGTERM was stored');
+    assert.equal((await fetch(`${second.base}/e2e`, { redirect: 'manual' })).status, 302, 'data persisted');
     assert.equal(await stop(second.child, 'SIGINT'), 0);
   });
 

@@ -1,6 +1,7 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import type { Database } from './schema.js';
 import { PGliteDialect } from './pglite-dialect.js';
+import type { PGliteThreadData } from './pglite-thread-protocol.js';
 
 export type Db = Kysely<Database>;
 
@@ -10,6 +11,8 @@ export interface DatabaseHandle {
   close(): Promise<void>;
   /** Metrics: node-postgres pool use (PostgreSQL), or queries in flight to the PGlite thread. */
   stats?(): DatabaseStats;
+  /** Embedded with a thread task (PGliteThreadData.task): runs it while holding the connection. */
+  runTask?(input: unknown): Promise<unknown>;
 }
 
 export type DatabaseStats =
@@ -37,9 +40,13 @@ export async function openPostgres(url: string, poolSize = 10): Promise<Database
 }
 
 /** Embedded PGlite on its own worker thread; dataDir null keeps everything in memory (tests). Loaded only when used. */
-export async function openPGlite(dataDir: string | null): Promise<DatabaseHandle> {
+export async function openPGlite(dataDir: string | null, thread: Omit<PGliteThreadData, 'dataDir'> = {}): Promise<DatabaseHandle> {
   const { startPGliteWorker } = await import('./pglite-worker-client.js');
-  const client = await startPGliteWorker(dataDir);
+  const client = await startPGliteWorker({ dataDir, ...thread });
   const db = new Kysely<Database>({ dialect: new PGliteDialect(client) });
-  return { db, engine: 'pglite', close: () => db.destroy(), stats: () => ({ engine: 'pglite', inFlight: client.inFlight?.() ?? 0 }) };
+  return {
+    db, engine: 'pglite', close: () => db.destroy(), stats: () => ({ engine: 'pglite', inFlight: client.inFlight?.() ?? 0 }),
+    // Holding the connection keeps every transaction of this side out of the task's way.
+    ...(thread.task ? { runTask: (input: unknown) => db.connection().execute(() => client.task(input)) } : {}),
+  };
 }

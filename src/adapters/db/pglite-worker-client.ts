@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { PGliteClient, QueryResult } from './pglite-client.js';
-import type { ThreadError, ThreadReply, ThreadRequest } from './pglite-thread-protocol.js';
+import type { PGliteThreadData, ThreadError, ThreadReply, ThreadRequest } from './pglite-thread-protocol.js';
 
 /**
  * Embedded PGlite on a worker thread of its own. Hosting it in the serving thread made every
@@ -10,9 +10,9 @@ import type { ThreadError, ThreadReply, ThreadRequest } from './pglite-thread-pr
  * queries and ingest's WebAssembly work off the event loop that serves redirects.
  * A query costs one message each way (structured clone of parameters and rows).
  */
-export async function startPGliteWorker(dataDir: string | null): Promise<PGliteClient> {
-  const worker = new Worker(new URL('./pglite-thread.js', import.meta.url), { workerData: { dataDir } });
-  const pending = new Map<number, { resolve: (r: QueryResult) => void; reject: (e: Error) => void }>();
+export async function startPGliteWorker(data: PGliteThreadData): Promise<PGliteClient & { task(input: unknown): Promise<unknown> }> {
+  const worker = new Worker(new URL('./pglite-thread.js', import.meta.url), { workerData: data });
+  const pending = new Map<number, { resolve: (r: QueryResult | unknown) => void; reject: (e: Error) => void }>();
   let nextId = 1;
   let failure: Error | null = null;
   let exited: Promise<void> | null = null;
@@ -37,13 +37,14 @@ export async function startPGliteWorker(dataDir: string | null): Promise<PGliteC
   });
 
   worker.on('message', (reply: ThreadReply) => {
-    if (reply.kind !== 'result' && reply.kind !== 'error') return;
+    if (reply.kind !== 'result' && reply.kind !== 'error' && reply.kind !== 'task-result') return;
     const waiter = pending.get(reply.id);
     if (!waiter) return;
     pending.delete(reply.id);
     // While closing, the thread stays referenced until it has exited: close() awaits that.
     if (pending.size === 0 && !closing) worker.unref();
-    if (reply.kind === 'result') waiter.resolve(reply.affectedRows === undefined ? { rows: reply.rows } : { rows: reply.rows, affectedRows: reply.affectedRows });
+    if (reply.kind === 'task-result') waiter.resolve(reply.output);
+    else if (reply.kind === 'result') waiter.resolve(reply.affectedRows === undefined ? { rows: reply.rows } : { rows: reply.rows, affectedRows: reply.affectedRows });
     else waiter.reject(asError(reply.error));
   });
   worker.on('error', (error) => failAll(error));
@@ -54,19 +55,22 @@ export async function startPGliteWorker(dataDir: string | null): Promise<PGliteC
   // Like PGlite in-thread, an idle database does not keep the process alive; a query in flight does.
   worker.unref();
 
+  const send = <T>(request: (id: number) => ThreadRequest): Promise<T> => {
+    if (failure) return Promise.reject(failure);
+    if (closing) return Promise.reject(new Error('the embedded database is closed'));
+    const id = nextId++;
+    return new Promise<T>((resolve, reject) => {
+      pending.set(id, { resolve: resolve as (r: unknown) => void, reject });
+      if (pending.size === 1) worker.ref();
+      worker.postMessage(request(id));
+    });
+  };
+
   return {
     inFlight: () => pending.size,
-    query(sql, params) {
-      if (failure) return Promise.reject(failure);
-      if (closing) return Promise.reject(new Error('the embedded database is closed'));
-      const id = nextId++;
-      return new Promise<QueryResult>((resolve, reject) => {
-        pending.set(id, { resolve, reject });
-        if (pending.size === 1) worker.ref();
-        const request: ThreadRequest = { kind: 'query', id, sql, params };
-        worker.postMessage(request);
-      });
-    },
+    query: (sql, params) => send<QueryResult>((id) => ({ kind: 'query', id, sql, params })),
+    /** Runs the thread's task; the caller holds the connection (no transaction of its own is open). */
+    task: (input) => send<unknown>((id) => ({ kind: 'task', id, input })),
     async close() {
       if (failure) return;
       closing = true;

@@ -20,6 +20,8 @@ export interface MetricsSources {
   jobDepth?: () => Promise<JobDepth>;
   /** Only with REDIS_URL. */
   clickStream?: () => Promise<StreamStats>;
+  /** Only embedded: the local click spool (clicks this process spooled and ingest has not stored; ingest's waits for bursts). */
+  clickSpool?: { backlog(): number; deferred(): number };
   shedding?: { readonly overloaded: boolean; readonly shedRequests: number; readonly lastDelayMs: number };
   /** How long a scrape waits for the database and Redis figures (default 1 s); past it they are left out (NaN when unlabelled). */
   collectTimeoutMs?: number;
@@ -87,6 +89,12 @@ export class CurtMetrics {
     new Gauge({ name: 'curt_click_buffer_buffered', help: 'Clicks held in memory, not yet written.', registers, collect() { this.set(sources.clicks().buffered); } });
     new Counter({ name: 'curt_click_buffer_written_total', help: 'Clicks written by the click buffer.', registers, collect() { this.reset(); this.inc(sources.clicks().written); } });
     new Counter({ name: 'curt_click_buffer_dropped_total', help: 'Clicks dropped because the buffer was full.', registers, collect() { this.reset(); this.inc(sources.clicks().dropped); } });
+
+    const spool = sources.clickSpool;
+    if (spool) {
+      new Gauge({ name: 'curt_click_spool_backlog', help: 'Clicks this process wrote to the embedded click spool that ingest has not stored yet.', registers, collect() { this.set(spool.backlog()); } });
+      new Counter({ name: 'curt_click_spool_deferrals_total', help: 'Times embedded ingest waited for a burst of redirects to pass.', registers, collect() { this.reset(); this.inc(spool.deferred()); } });
+    }
 
     const stream = sources.clickStream;
     if (stream) {

@@ -95,9 +95,9 @@ export class ClickBuffer {
     setImmediate(() => { this.soon = false; this.tick(); });
   }
 
-  /** Clicks captured for the link and not yet written: a link loaded from storage adds them. */
+  /** Clicks captured for the link and not yet counted by storage: a link loaded from storage adds them. */
   pending(linkId: string): number {
-    return this.pendingByLink.get(linkId) ?? 0;
+    return (this.pendingByLink.get(linkId) ?? 0) + (this.sink.pending?.(linkId) ?? 0);
   }
 
   stats(): ClickBufferStats {

@@ -41,12 +41,16 @@ export class ClickIngest implements ClickSink {
     }
     const events = batch.map((click) => this.deps.enricher.enrich(click, salts.get(Math.floor(click.at / DAY_MS))!));
     const stored = await this.deps.store.ingest(events);
-    if (stored.length > 0) {
-      for (const listener of this.listeners) {
-        try { listener(stored); } catch { /* a listener's failure must not fail the ingest */ }
-      }
-    }
+    this.announce(stored);
     return stored;
+  }
+
+  /** Tells the listeners of stored clicks: this ingest's, or another thread's (embedded spool ingest). */
+  announce(stored: readonly ClickEvent[]): void {
+    if (stored.length === 0) return;
+    for (const listener of this.listeners) {
+      try { listener(stored); } catch { /* a listener's failure must not fail the ingest */ }
+    }
   }
 
   private saltFor(day: number): Promise<Uint8Array> {

@@ -4,6 +4,8 @@ import type { CapturedClick, ClickEvent } from './click.js';
 export interface ClickSink {
   /** Resolves once the batch is durable (stored, or accepted by the stream); rejects to keep it. */
   write(batch: CapturedClick[]): Promise<void>;
+  /** Clicks of the link the sink accepted and storage does not count yet (a local spool's backlog). */
+  pending?(linkId: string): number;
 }
 
 /** Durable storage of click events with their rollups and per-link counters. */

@@ -1,0 +1,91 @@
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import type { CapturedClick } from '../../core/analytics/click.js';
+import type { ClickSink } from '../../core/analytics/ports.js';
+import { nextSegment, segmentFile } from './click-spool-files.js';
+
+/** A segment is closed and a new one begun past this size, so ingested clicks' files can be deleted. */
+const SEGMENT_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Serving side of the embedded click spool: each batch of captured clicks is appended to the
+ * current segment file (one JSON line per click) before the buffer counts it written, so a
+ * redirect whose response waited for its batch survives a crash of the process (the kernel
+ * holds the written pages). Ingest reads the spool later, at its own pace (see
+ * spool-ingest.ts): a burst of redirects is never slowed by analytics writes.
+ *
+ * Until ingest reports a click stored, it stays pending for its link: a link loaded from
+ * storage meanwhile adds it to the stored counter (maxClicks).
+ */
+export class ClickSpoolWriter implements ClickSink {
+  private fd: number | null = null;
+  private segment: number;
+  /** Clicks of earlier segments were spooled by an earlier process: never pending here. */
+  readonly firstSegment: number;
+  private size = 0;
+  private readonly pendingByLink = new Map<string, number>();
+  private pendingTotal = 0;
+  /** When the backlog last grew from empty (epoch ms); null while ingest is caught up. */
+  private backlogSince: number | null = null;
+
+  constructor(private readonly dir: string) {
+    mkdirSync(dir, { recursive: true });
+    this.segment = nextSegment(dir);
+    this.firstSegment = this.segment;
+  }
+
+  /**
+   * A synchronous write: appending a turn's clicks to the page cache takes microseconds, less
+   * than a trip through libuv's thread pool and back, which the held responses would wait for.
+   */
+  async write(batch: CapturedClick[]): Promise<void> {
+    let text = '';
+    for (const click of batch) text += JSON.stringify(click) + '\n';
+    const bytes = Buffer.from(text);
+    if (this.fd !== null && this.size + bytes.length > SEGMENT_BYTES && this.size > 0) {
+      closeSync(this.fd);
+      this.fd = null;
+      this.segment++;
+      this.size = 0;
+    }
+    this.fd ??= openSync(segmentFile(this.dir, this.segment), 'a');
+    let written = 0;
+    while (written < bytes.length) written += writeSync(this.fd, bytes, written, bytes.length - written);
+    this.size += bytes.length;
+    for (const click of batch) this.pendingByLink.set(click.linkId, (this.pendingByLink.get(click.linkId) ?? 0) + 1);
+    if (this.pendingTotal === 0) this.backlogSince = Date.now();
+    this.pendingTotal += batch.length;
+  }
+
+  /** About when the oldest click not yet stored was spooled (epoch ms); null when none is waiting. */
+  oldestPendingAt(): number | null {
+    return this.backlogSince;
+  }
+
+  /** Clicks of the link in the spool and not yet stored. */
+  pending(linkId: string): number {
+    return this.pendingByLink.get(linkId) ?? 0;
+  }
+
+  /** Clicks in the spool and not yet stored (metrics), as far as this process wrote them. */
+  backlog(): number {
+    return this.pendingTotal;
+  }
+
+  /** Ingest stored (or found already stored) these clicks of this writer's segments, by link. */
+  stored(countsByLink: Iterable<[string, number]>): void {
+    for (const [linkId, count] of countsByLink) {
+      const known = this.pendingByLink.get(linkId);
+      if (known === undefined) continue;
+      const taken = Math.min(known, count);
+      this.pendingTotal -= taken;
+      if (this.pendingTotal === 0) this.backlogSince = null;
+      if (known - taken === 0) this.pendingByLink.delete(linkId);
+      else this.pendingByLink.set(linkId, known - taken);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
+  }
+}
