@@ -75,25 +75,25 @@ describe('the embedded click spool', () => {
 
   it('skips the torn tail a crashed writer left, and waits for a line the live writer is still writing', async () => {
     const crashed = [click(), click()];
-    writeFileSync(segmentFile(dir, 1), crashed.map((c) => JSON.stringify(c) + '\n').join('') + '{"id":"c-torn","at":17');
+    writeFileSync(segmentFile(dir, 1), crashed.map((c) => JSON.stringify([c]) + '\n').join('') + '[{"id":"c-torn","at":17');
     const writer = new ClickSpoolWriter(dir);
     const live = click();
     await writer.write([live]);
     // The newest segment with half a line at its end: that line is not read yet.
-    appendFileSync(segmentFile(dir, writer.firstSegment), '{"id":"half');
+    appendFileSync(segmentFile(dir, writer.firstSegment), '[{"id":"half');
     const reader = new ClickSpoolReader(dir);
     const batch = reader.read(10);
     assert.deepEqual(ids(batch.clicks), [...ids(crashed), live.id]);
     assert.equal(batch.skipped, 1, 'the torn line is skipped and counted');
     reader.commit(batch.next);
-    appendFileSync(segmentFile(dir, writer.firstSegment), `"}\n${JSON.stringify(click())}\n`);
+    appendFileSync(segmentFile(dir, writer.firstSegment), `"}]\n${JSON.stringify([click()])}\n`);
     const next = reader.read(10);
-    assert.equal(next.clicks.length, 1, 'the completed line that is not a click is skipped, the next is read');
+    assert.equal(next.clicks.length, 1, 'the completed line that is not a batch of clicks is skipped, the next is read');
     assert.equal(next.skipped, 1);
     await writer.close();
   });
 
-  it('reads across chunk boundaries of a large segment', async () => {
+  it('reads across chunk boundaries of a large segment, and a batch longer than a read', async () => {
     const writer = new ClickSpoolWriter(dir);
     const many: CapturedClick[] = [];
     // ~7 MB of clicks: more than one 4 MB read.
@@ -102,6 +102,12 @@ describe('the embedded click spool', () => {
       many.push(...batch);
       await writer.write(batch);
     }
+    // One line longer than a read: a flush's batch.
+    const big = Array.from({ length: 12_000 }, () => ({ ...click(), userAgent: 'y'.repeat(400) }));
+    many.push(...big);
+    await writer.write(big);
+    many.push(click());
+    await writer.write([many.at(-1)!]);
     const reader = new ClickSpoolReader(dir);
     const got: string[] = [];
     for (let batch = reader.read(7_000); batch.clicks.length > 0; batch = reader.read(7_000)) {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { CapturedClick } from '../../core/analytics/click.js';
 import { listSegments, loadPosition, POSITION_FILE, segmentFile, type SpoolPosition } from './click-spool-files.js';
 
-/** Bytes read per call; a batch of clicks is far smaller than a segment. */
+/** Bytes read per call, at first; a longer line (a 20,000-click batch of a flush) gets a bigger read. */
 const READ_BYTES = 4 * 1024 * 1024;
 
 export interface SpoolBatch {
@@ -12,7 +12,7 @@ export interface SpoolBatch {
   next: SpoolPosition;
   /** The segment each click came from, in order (to tell this process's clicks from an earlier one's). */
   segments: number[];
-  /** Lines that were not a click (a crash's torn tail): skipped, counted. */
+  /** Lines that were not a batch of clicks (a crash's torn tail): skipped, counted. */
   skipped: number;
 }
 
@@ -32,7 +32,10 @@ export class ClickSpoolReader {
     this.position = loadPosition(dir);
   }
 
-  /** Up to `max` clicks after the stored position; an empty batch when the spool is drained. */
+  /**
+   * The batches after the stored position, until they hold `max` clicks or more (a batch is
+   * read whole); an empty result when the spool is drained.
+   */
   read(max: number): SpoolBatch {
     const clicks: CapturedClick[] = [];
     const segments: number[] = [];
@@ -40,24 +43,28 @@ export class ClickSpoolReader {
     let { segment, offset } = this.position;
     const present = listSegments(this.dir);
     if (present.length > 0 && segment < present[0]!) ({ segment, offset } = { segment: present[0]!, offset: 0 });
+    let chunkBytes = READ_BYTES;
     while (clicks.length < max) {
       const newest = present.at(-1);
       if (newest === undefined || segment > newest) break;
       if (!present.includes(segment)) { segment++; offset = 0; continue; }
-      const chunk = readChunk(segmentFile(this.dir, segment), offset);
+      const chunk = readChunk(segmentFile(this.dir, segment), offset, chunkBytes);
       let start = 0;
       for (let end = chunk.indexOf(10); end !== -1 && clicks.length < max; end = chunk.indexOf(10, start)) {
-        const click = parseClick(chunk.toString('utf8', start, end));
-        if (click) { clicks.push(click); segments.push(segment); } else skipped++;
+        const batch = parseBatch(chunk.toString('utf8', start, end));
+        if (batch) for (const click of batch) { clicks.push(click); segments.push(segment); }
+        else skipped++;
         start = end + 1;
       }
       offset += start;
       if (clicks.length >= max) break;
-      const rest = chunk.length - start;
-      // A full chunk may have stopped mid-segment: read on from the new offset.
-      if (chunk.length === READ_BYTES && start > 0) continue;
+      if (chunk.length === chunkBytes) {
+        // A full chunk stopped mid-segment: read on; a line longer than the chunk: a bigger one.
+        if (start === 0) chunkBytes *= 2;
+        continue;
+      }
       if (segment === newest) break;
-      if (rest > 0) skipped++;
+      if (chunk.length - start > 0) skipped++;
       segment++;
       offset = 0;
     }
@@ -76,10 +83,10 @@ export class ClickSpoolReader {
   }
 }
 
-function readChunk(path: string, offset: number): Buffer {
+function readChunk(path: string, offset: number, bytes: number): Buffer {
   const fd = openSync(path, 'r');
   try {
-    const length = Math.max(0, Math.min(READ_BYTES, fstatSync(fd).size - offset));
+    const length = Math.max(0, Math.min(bytes, fstatSync(fd).size - offset));
     const buffer = Buffer.allocUnsafe(length);
     let read = 0;
     while (read < length) {
@@ -93,10 +100,12 @@ function readChunk(path: string, offset: number): Buffer {
   }
 }
 
-function parseClick(line: string): CapturedClick | null {
+/** A line's clicks; null for a line that is not a batch of clicks (a torn write). */
+function parseBatch(line: string): CapturedClick[] | null {
   try {
-    const click = JSON.parse(line) as CapturedClick;
-    return typeof click?.id === 'string' && typeof click.linkId === 'string' && typeof click.at === 'number' ? click : null;
+    const batch = JSON.parse(line) as CapturedClick[];
+    if (!Array.isArray(batch)) return null;
+    return batch.every((c) => typeof c?.id === 'string' && typeof c.linkId === 'string' && typeof c.at === 'number') ? batch : null;
   } catch {
     return null;
   }
