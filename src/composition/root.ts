@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { ClickExportService } from '../core/analytics/click-export.js';
 import { AnalyticsService } from '../core/analytics/analytics-service.js';
@@ -28,8 +27,8 @@ import { SqlClickExportReader } from '../adapters/db/click-export-reader.sql.js'
 import { MemoryEventFeed } from '../adapters/events/event-feed.memory.js';
 import { linkClicked } from '../core/events/live-event.js';
 import { SqlAnalyticsReader } from '../adapters/db/analytics-reader.sql.js';
-import { openPGlite, openPostgres, type DatabaseHandle } from '../adapters/db/database.js';
-import { migrate } from '../adapters/db/migrator.js';
+import type { DatabaseHandle } from '../adapters/db/database.js';
+import { clickSpoolDir, openDatabase } from './database-wiring.js';
 import { SqlApiKeyRepository } from '../adapters/db/repositories/api-key-repository.sql.js';
 import { SqlDomainRepository } from '../adapters/db/repositories/domain-repository.sql.js';
 import { SqlIdempotencyStore } from '../adapters/db/repositories/idempotency-store.sql.js';
@@ -45,7 +44,6 @@ import { RedirectHandler } from '../http/redirect/redirect-handler.js';
 import type { EventStreamOptions } from '../http/streams/event-stream.js';
 import type { Config } from './config.js';
 import type { RedisInvalidationBus } from '../adapters/redis/invalidation.redis.js';
-import { MIGRATIONS_DIR } from './paths.js';
 import { ClickSpoolWriter } from '../adapters/clicks/click-spool-writer.js';
 import { SpoolIngest } from './spool-ingest.js';
 import { LinkEvents } from '../core/links/link-events.js';
@@ -103,21 +101,7 @@ export interface Curt extends CoreServices {
   close(): Promise<void>;
 }
 
-/** The one place that turns configuration into a database handle. */
-/**
- * With `clickSpool`, embedded PGlite's thread also runs click ingest from the spool in that
- * directory (spool-ingest-task.ts), at a lower priority than the serving thread.
- */
-export async function openDatabase(config: Config, options: { clickSpool?: string } = {}): Promise<DatabaseHandle> {
-  const handle = config.databaseUrl
-    ? await openPostgres(config.databaseUrl)
-    : await openPGlite(config.dataDir, options.clickSpool === undefined ? {} : {
-      task: { module: new URL('./spool-ingest-task.js', import.meta.url).href, options: { spoolDir: options.clickSpool } },
-      nice: INGEST_THREAD_NICE,
-    });
-  await migrate(handle.db, MIGRATIONS_DIR);
-  return handle;
-}
+export { openDatabase } from './database-wiring.js';
 
 /** Services without HTTP: what the CLI's commands use. */
 const NO_LISTENERS = { invalidate: () => {}, linksRemoved: () => {}, domainSaved: () => {}, domainRemoved: () => {} };
@@ -147,8 +131,13 @@ export function buildServices(config: Config, handle: DatabaseHandle, listeners:
 
 export interface CurtOptions {
   role?: Role;
-  /** Tests pass their own database; otherwise it is opened from config. */
+  /** Tests pass their own database (the caller closes it); otherwise it is opened from config. */
   database?: DatabaseHandle;
+  /**
+   * The database being opened by `openDatabase(config, { clickSpool: clickSpoolDir(config) })`,
+   * started before this module loaded (`curt serve`); Curt owns and closes it.
+   */
+  opening?: Promise<DatabaseHandle>;
   clickFlushMs?: number;
   /** Rows per query of GET /clicks (tests use tiny pages). */
   clickExportPageSize?: number;
@@ -193,21 +182,14 @@ async function clickStream(config: Config, role: Role, ingest: ClickIngest, onEr
   };
 }
 
-/**
- * The embedded database thread's nice value. Linux gives a nice-19 thread about 1.5% of the
- * CPU a normal one gets when both want it, and all of it otherwise: redirects come first
- * under a burst, and the spool holds the clicks until ingest catches up.
- */
-const INGEST_THREAD_NICE = 19;
-
 /** Stream entries (one per event-loop turn of held redirects) written before waiting for Redis' replies. */
 const STREAM_WRITES_IN_FLIGHT = 8;
 
 export async function createCurt(config: Config, options: CurtOptions = {}): Promise<Curt> {
   const role = options.role ?? 'all';
   // Embedded (one process, no Redis): served clicks go to a local spool, ingested on the database thread.
-  const clickSpool = !options.database && !config.databaseUrl && !config.redisUrl ? join(config.dataDir, 'click-spool') : undefined;
-  const handle = options.database ?? (await openDatabase(config, { clickSpool }));
+  const clickSpool = options.database ? undefined : clickSpoolDir(config);
+  const handle = options.database ?? (await (options.opening ?? openDatabase(config, { clickSpool })));
   // Set once the services exist; the listeners below run only after a committed change, by then.
   let caching: RedirectCaching | null = null;
   const ingest = new ClickIngest({ enricher: new DefaultClickEnricher(), store: new SqlClickStore(handle.db), salts: new SqlVisitorSalts(handle.db) });

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import type { Config } from '../../composition/config.js';
-import { buildServices, openDatabase } from '../../composition/root.js';
+import { loadServices, openDatabase } from '../../composition/database-wiring.js';
 
 export function apiKeysCommand(config: () => Config): Command {
   const keys = new Command('api-keys').description('Manage API keys');
@@ -10,6 +10,7 @@ export function apiKeysCommand(config: () => Config): Command {
     .option('--name <name>', 'a label for the key')
     .option('--rate-limit <n>', 'requests per minute for this key (1..100000; default 600)')
     .action(async (opts: { workspace: string; scopes: string; name?: string; rateLimit?: string }) => {
+      const { buildServices } = await loadServices();
       const handle = await openDatabase(config());
       try {
         const scopes = opts.scopes.split(',').map((s) => s.trim()).filter(Boolean);

@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Config } from '../../composition/config.js';
-import { buildServices, openDatabase } from '../../composition/root.js';
+import { loadServices, openDatabase } from '../../composition/database-wiring.js';
 import { INGEST_BATCH } from '../../core/analytics/click-ingest.js';
 import type { Actor } from '../../core/auth/actor.js';
 
@@ -37,6 +37,7 @@ export function seedClicksCommand(config: () => Config): Command {
       const { seedFrom } = await import('../../adapters/clicks/synthetic/random.js');
       const { SeedTargets } = await import('../../adapters/db/seed-links.sql.js');
       const { buildClickSeeder } = await import('../../composition/click-seeding.js');
+      const { buildServices } = await loadServices();
       const handle = await openDatabase(config());
       try {
         const seed = opts.seed === undefined ? randomInt(2 ** 31) : seedFrom(opts.seed);

@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import type { Config } from '../../composition/config.js';
-import { createCurt, type Role } from '../../composition/root.js';
+import { clickSpoolDir, loadServices, openDatabase } from '../../composition/database-wiring.js';
+import type { Curt, Role } from '../../composition/root.js';
 import { port } from '../main.js';
 
 export function serveCommand(config: () => Config): Command {
@@ -10,7 +11,11 @@ export function serveCommand(config: () => Config): Command {
     .option('--port <n>', 'listen port (default: PORT or 8080)', port)
     .action(async (opts: { role: Role; port?: number }) => {
       const cfg = config();
-      const curt = await createCurt(cfg, { role: opts.role });
+      // The database starts (embedded: PGlite boots on its thread) while the HTTP stack loads.
+      const opening = openDatabase(cfg, { clickSpool: clickSpoolDir(cfg) });
+      opening.catch(() => {}); // awaited, and reported, by createCurt
+      const { createCurt } = await loadServices();
+      const curt = await createCurt(cfg, { role: opts.role, opening });
       if (curt.bootstrapped) printBootstrap(cfg, curt.bootstrapped);
       const shutdown = (signal: string) => {
         curt.app.log.info({ signal }, 'shutting down');
@@ -24,7 +29,7 @@ export function serveCommand(config: () => Config): Command {
     });
 }
 
-function printBootstrap(cfg: Config, b: NonNullable<Awaited<ReturnType<typeof createCurt>>['bootstrapped']>): void {
+function printBootstrap(cfg: Config, b: NonNullable<Curt['bootstrapped']>): void {
   const lines = ['', '  Curt is set up. This is shown once.', `  Admin:    ${b.adminEmail}`];
   if (b.password) lines.push(`  Password: ${b.password}`);
   else lines.push(`  Password: none yet; set one with: npx curt users set-password --email ${b.adminEmail}`);

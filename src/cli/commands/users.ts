@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import type { Config } from '../../composition/config.js';
-import { buildServices, openDatabase } from '../../composition/root.js';
+import { loadServices, openDatabase } from '../../composition/database-wiring.js';
 import { newSecret } from '../../core/ids.js';
 
 export function usersCommand(config: () => Config): Command {
@@ -10,6 +10,7 @@ export function usersCommand(config: () => Config): Command {
     .option('--password <password>', 'password (default: generated and printed once)')
     .option('--admin', 'instance administrator', false)
     .action(async (opts: { email: string; password?: string; admin: boolean }) => {
+      const { buildServices } = await loadServices();
       const handle = await openDatabase(config());
       try {
         const password = opts.password ?? newSecret().slice(0, 24);
@@ -24,6 +25,7 @@ export function usersCommand(config: () => Config): Command {
     .requiredOption('--email <email>', 'the user\'s e-mail')
     .option('--password <password>', 'new password (default: generated and printed once)')
     .action(async (opts: { email: string; password?: string }) => {
+      const { buildServices } = await loadServices();
       const handle = await openDatabase(config());
       try {
         const password = opts.password ?? newSecret().slice(0, 24);
