@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { Agent } from 'node:http';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CURT_BIN, REPO_ROOT, SETTINGS } from './config.js';
 import { eachLimited, httpRequest, waitForStatus } from './http-client.js';
 import type { BenchLink } from './link-set.js';
@@ -108,6 +109,11 @@ export async function totalClicks(origin: string, apiKey: string): Promise<numbe
   do {
     const query: string = `limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
     const res = await httpRequest(`${origin}/api/v1/links?${query}`, { headers: { Authorization: `Bearer ${apiKey}` } });
+    // Polling a long backlog can spend the key's request quota: wait as told, then read the page again.
+    if (res.status === 429) {
+      await sleep(Math.max(1, Number(res.headers['retry-after']) || 1) * 1000);
+      continue;
+    }
     if (res.status !== 200) throw new Error(`list links answered ${res.status}: ${res.body.slice(0, 300)}`);
     const page = JSON.parse(res.body) as { data: { clicks: number }[]; nextCursor: string | null };
     for (const link of page.data) total += link.clicks;

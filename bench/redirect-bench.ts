@@ -89,7 +89,7 @@ async function clicksReached(origin: string, apiKey: string, expected: number, t
   for (;;) {
     const counted = await totalClicks(origin, apiKey);
     if (counted >= expected || performance.now() > until) return counted;
-    await sleep(250);
+    await sleep(1000);
   }
 }
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 
 /**
  * The embedded click spool's files. A spool directory holds numbered segments of captured
- * clicks, one JSON array per line (a batch), written in order by the serving thread, and `position.json`,
+ * clicks, one line per batch (see click-spool-codec.ts), written in order by the serving thread, and `position.json`,
  * the first click ingest has not yet stored. A process never appends to a segment an earlier
  * process wrote (its tail may be torn by a crash): each start begins a new segment.
  */

@@ -1,6 +1,7 @@
 import { closeSync, fstatSync, openSync, readSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CapturedClick } from '../../core/analytics/click.js';
+import { decodeBatch } from './click-spool-codec.js';
 import { listSegments, loadPosition, POSITION_FILE, segmentFile, type SpoolPosition } from './click-spool-files.js';
 
 /** Bytes read per call, at first; a longer line (a 20,000-click batch of a flush) gets a bigger read. */
@@ -51,7 +52,7 @@ export class ClickSpoolReader {
       const chunk = readChunk(segmentFile(this.dir, segment), offset, chunkBytes);
       let start = 0;
       for (let end = chunk.indexOf(10); end !== -1 && clicks.length < max; end = chunk.indexOf(10, start)) {
-        const batch = parseBatch(chunk.toString('utf8', start, end));
+        const batch = decodeBatch(chunk.toString('utf8', start, end));
         if (batch) for (const click of batch) { clicks.push(click); segments.push(segment); }
         else skipped++;
         start = end + 1;
@@ -97,16 +98,5 @@ function readChunk(path: string, offset: number, bytes: number): Buffer {
     return buffer.subarray(0, read);
   } finally {
     closeSync(fd);
-  }
-}
-
-/** A line's clicks; null for a line that is not a batch of clicks (a torn write). */
-function parseBatch(line: string): CapturedClick[] | null {
-  try {
-    const batch = JSON.parse(line) as CapturedClick[];
-    if (!Array.isArray(batch)) return null;
-    return batch.every((c) => typeof c?.id === 'string' && typeof c.linkId === 'string' && typeof c.at === 'number') ? batch : null;
-  } catch {
-    return null;
   }
 }

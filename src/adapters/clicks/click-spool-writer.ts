@@ -1,6 +1,7 @@
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import type { CapturedClick } from '../../core/analytics/click.js';
 import type { ClickSink } from '../../core/analytics/ports.js';
+import { encodeBatch } from './click-spool-codec.js';
 import { nextSegment, segmentFile } from './click-spool-files.js';
 
 /** A segment is closed and a new one begun past this size, so ingested clicks' files can be deleted. */
@@ -8,9 +9,8 @@ const SEGMENT_BYTES = 64 * 1024 * 1024;
 
 /**
  * Serving side of the embedded click spool: each batch of captured clicks is appended to the
- * current segment file (one line per batch: a JSON array of clicks) before the buffer counts
- * it written, so a
- * redirect whose response waited for its batch survives a crash of the process (the kernel
+ * current segment file (one line per batch, see click-spool-codec.ts) before the buffer counts
+ * it written, so a redirect whose response waited for its batch survives a crash of the process (the kernel
  * holds the written pages). Ingest reads the spool later, at its own pace (see
  * spool-ingest.ts): a burst of redirects is never slowed by analytics writes.
  *
@@ -39,18 +39,22 @@ export class ClickSpoolWriter implements ClickSink {
    * than a trip through libuv's thread pool and back, which the held responses would wait for.
    */
   async write(batch: CapturedClick[]): Promise<void> {
-    // One line per batch: one JSON.stringify of the array costs half as much as one per click.
-    const bytes = Buffer.from(JSON.stringify(batch) + '\n');
-    if (this.fd !== null && this.size + bytes.length > SEGMENT_BYTES && this.size > 0) {
+    const line = encodeBatch(batch);
+    const length = Buffer.byteLength(line);
+    if (this.fd !== null && this.size + length > SEGMENT_BYTES && this.size > 0) {
       closeSync(this.fd);
       this.fd = null;
       this.segment++;
       this.size = 0;
     }
     this.fd ??= openSync(segmentFile(this.dir, this.segment), 'a');
-    let written = 0;
-    while (written < bytes.length) written += writeSync(this.fd, bytes, written, bytes.length - written);
-    this.size += bytes.length;
+    // The string is written as is (no Buffer of our own); a short write continues from its byte offset.
+    let written = writeSync(this.fd, line);
+    if (written < length) {
+      const bytes = Buffer.from(line);
+      while (written < length) written += writeSync(this.fd, bytes, written, length - written);
+    }
+    this.size += length;
     for (const click of batch) this.pendingByLink.set(click.linkId, (this.pendingByLink.get(click.linkId) ?? 0) + 1);
     if (this.pendingTotal === 0) this.backlogSince = Date.now();
     this.pendingTotal += batch.length;
