@@ -56,6 +56,7 @@ function fromObject(value: unknown): CapturedClick | null {
 const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 
 function str(value: string): string {
+  if (value === '') return '""'; // most optional headers are absent
   return PLAIN.test(value) ? `"${value}"` : JSON.stringify(value);
 }
 
