@@ -12,8 +12,7 @@ import { curtEnvironment, startCurt, whoAmI, type CurtInstance } from './curt.js
 import { createScratchDatabase } from './postgres.js';
 import { aborted, freePort, startChild, stopChild } from './processes.js';
 import type { AnalyticsSeed, BenchResults } from './results.js';
-
-const DAY_MS = 86_400_000;
+import { DAY_MS } from '../src/core/time-units.js';
 
 export interface AnalyticsBenchContext {
   logDir: string;

@@ -24,8 +24,7 @@ import { createScratchDatabase } from './postgres.js';
 import { aborted } from './processes.js';
 import type { BenchResults, IngestRun } from './results.js';
 import { percentile } from './stats.js';
-
-const MINUTE_MS = 60_000;
+import { MINUTE_MS } from '../src/core/time-units.js';
 
 export async function benchIngest(ctx: { adminUrl: string; log(line: string): void }, result: BenchResults['ingest']): Promise<void> {
   const s = SETTINGS.ingestPhase;

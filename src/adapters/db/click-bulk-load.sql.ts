@@ -9,9 +9,8 @@ import { dropIndexes, insertRaw, insertRollups, type RollupTable } from './click
 import { ClickPartitions } from './click-partitions.sql.js';
 import type { Db } from './database.js';
 import type { Database } from './schema.js';
+import { DAY_MS, HOUR_MS } from '../../core/time-units.js';
 
-const HOUR_MS = 3_600_000;
-const DAY_MS = 86_400_000;
 /** Rows per INSERT: enough to amortise a round trip, few enough to keep Node's synchronous stretches short. */
 const CHUNK = 10_000;
 /** Events aggregated between two yields to the event loop (see ClickSeeder). */

@@ -1,7 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from './database.js';
-
-const DAY_MS = 86_400_000;
+import { DAY_MS } from '../../core/time-units.js';
 
 /**
  * Daily partitions of `clicks`, named clicks_pYYYYMMDD. Ingest makes sure the days of a batch

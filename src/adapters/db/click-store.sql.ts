@@ -6,9 +6,8 @@ import type { Database } from './schema.js';
 import type { Db } from './database.js';
 import { ClickPartitions } from './click-partitions.sql.js';
 import { RollupGroups, type RollupKey } from './rollup-groups.js';
+import { DAY_MS, HOUR_MS } from '../../core/time-units.js';
 
-const HOUR_MS = 3_600_000;
-const DAY_MS = 86_400_000;
 /** A stored sketch past this size (appended entries piling up) is rewritten in canonical form. */
 const COMPACT_BYTES = 8192;
 

@@ -6,8 +6,8 @@ import {
 import type { JobRequest } from '../../core/jobs/ports.js';
 import type { Db } from './database.js';
 import type { Database, JobsTable } from './schema.js';
+import { DAY_MS } from '../../core/time-units.js';
 
-const DAY_MS = 86_400_000;
 const RECORD_COLUMNS = ['id', 'name', 'state', 'workspace_id', 'attempt', 'max_attempts', 'run_at', 'last_error', 'created_at', 'updated_at'] as const;
 
 /**

@@ -5,8 +5,7 @@ import { recordEvents } from './outbox.sql.js';
 import { linkFromRow } from './repositories/link-repository.sql.js';
 import type { LinksTable } from './schema.js';
 import type { Selectable } from 'kysely';
-
-const DAY_MS = 86_400_000;
+import { DAY_MS } from '../../core/time-units.js';
 
 /**
  * Records link.expired once per expiry: for each link whose expiresAt has passed or whose

@@ -2,8 +2,7 @@ import { sql } from 'kysely';
 import { DIMENSIONS } from '../../core/analytics/dimensions.js';
 import type { Db } from './database.js';
 import { DIMENSION_COLUMNS, registerOf, sketchAggregate } from './raw-rollup-sql.js';
-
-const HOUR_MS = 3_600_000;
+import { HOUR_MS } from '../../core/time-units.js';
 
 /**
  * Builds the per-link dimension rollups (click_rollups_hourly rows with a link id and a

@@ -6,10 +6,10 @@ import type { JobRequest } from '../../core/jobs/ports.js';
 import type { Db } from './database.js';
 import { enqueueIn } from './job-queue.sql.js';
 import type { EventsTable } from './schema.js';
+import { DAY_MS } from '../../core/time-units.js';
 
 /** Events per events.dispatch job: a bulk create of 1,000 links makes 10 jobs, not 1,000. */
 const EVENTS_PER_DISPATCH = 100;
-const DAY_MS = 86_400_000;
 
 /**
  * Writes events to the outbox with any executor, normally the Transaction of the change that

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import type { VisitorSalts } from '../../core/analytics/ports.js';
 import type { Db } from './database.js';
+import { DAY_MS } from '../../core/time-units.js';
 
-const DAY_MS = 86_400_000;
 /** Salts of days older than this are deleted: visitor ids of the past can no longer be recomputed. */
 const KEEP_DAYS = 2;
 

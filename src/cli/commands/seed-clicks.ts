@@ -4,8 +4,8 @@ import type { Config } from '../../composition/config.js';
 import { loadServices, openDatabase } from '../../composition/database-wiring.js';
 import { INGEST_BATCH } from '../../core/analytics/click-ingest.js';
 import type { Actor } from '../../core/auth/actor.js';
+import { DAY_MS } from '../../core/time-units.js';
 
-const DAY_MS = 86_400_000;
 /** Clicks per ingest batch on the ingest path (the click buffer's default), and per bulk-load write. */
 const BULK_BATCH = 20_000;
 const LINKS_PER_CALL = 1000;

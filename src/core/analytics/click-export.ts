@@ -2,8 +2,8 @@ import { requireScope, type Actor } from '../auth/actor.js';
 import { invalid, notFound } from '../errors.js';
 import type { LinkRepository } from '../links/ports.js';
 import type { ClickEvent } from './click.js';
+import { DAY_MS } from '../time-units.js';
 
-const DAY_MS = 86_400_000;
 /** When no `from` is given, the export covers the 30 days before `to`. */
 export const EXPORT_DEFAULT_DAYS = 30;
 /** Rows per query: big enough to amortise a round trip, small enough to keep memory flat. */

@@ -1,7 +1,6 @@
 import type { CapturedClick, ClickEnricher, ClickEvent } from './click.js';
 import type { ClickListener, ClickSink, ClickStore, VisitorSalts } from './ports.js';
-
-const DAY_MS = 86_400_000;
+import { DAY_MS } from '../time-units.js';
 
 /**
  * Clicks per ingest transaction (buffer flushes, stream chunks, seeding). Larger batches write

@@ -1,8 +1,8 @@
 import type { CapturedClick, ClickEnricher, ClickEvent } from './click.js';
 import type { ClickIngest } from './click-ingest.js';
 import type { ClickBulkLoader, ClickBulkLoadReport, VisitorSalts } from './ports.js';
+import { DAY_MS } from '../time-units.js';
 
-const DAY_MS = 86_400_000;
 /**
  * Clicks enriched between two yields to the event loop. The database's previous statement can
  * only be followed by the next one when Node gets to handle its completion: long synchronous

@@ -5,8 +5,7 @@ import type { NotificationService } from '../notifications/notification-service.
 import { renderSignupInvitation } from '../notifications/templates.js';
 import type { Invitation, InvitationRepository, MemberInvitations, SignupInvitations } from './invitation.js';
 import type { Workspace } from './workspace.js';
-
-const DAY_MS = 86_400_000;
+import { DAY_MS } from '../time-units.js';
 
 /**
  * Workspace invitations (SPEC §5). An existing account is added at once and told so by a

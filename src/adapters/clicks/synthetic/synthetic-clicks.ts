@@ -5,8 +5,8 @@ import { activityAt, COUNTRIES, WEEKDAY_ACTIVITY } from './audience.js';
 import { BOT_AGENTS, BOT_SHARE, expand, HUMAN_AGENTS, REFERRERS, VISIT_QUERIES } from './browsing.js';
 import { CountryAddresses } from './country-addresses.js';
 import { hash32, Random, WeightedPick, zipfWeights } from './random.js';
+import { HOUR_MS } from '../../../core/time-units.js';
 
-const HOUR_MS = 3_600_000;
 /** Distinct bot clients (crawler addresses, scripts) the bot share is spread over. */
 const BOT_CLIENTS = 500;
 /** Visitors kept in memory once derived (a repeat visit then costs a Map lookup). */
