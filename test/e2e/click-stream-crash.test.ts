@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { serve, stop, type Running } from '../support/curt-process.js';
 import { redisAvailable, redisUrl, uniquePrefix } from '../support/redis.js';
+import { RedirectLoad } from '../support/redirect-load.js';
 
 const pgUrl = process.env.CURT_TEST_DATABASE_URL;
 const available = pgUrl !== undefined && (await redisAvailable());
@@ -49,35 +50,18 @@ describe('clicks through the Redis stream survive SIGKILL of the serving process
     assert.equal(created.status, 201);
     const { id } = await created.json() as { id: string };
 
-    let served = 0;
-    let inFlight = 0;
     let maxInFlightAtKill = 0;
-    const load = async (base: string, stopAfterMs: number) => {
-      const until = Date.now() + stopAfterMs;
-      const loop = async () => {
-        while (Date.now() < until) {
-          inFlight++;
-          try {
-            const res = await fetch(`${base}/crash`, { redirect: 'manual' });
-            if (res.status === 302) served++;
-          } catch {
-            return; // the server is gone
-          } finally {
-            inFlight--;
-          }
-        }
-      };
-      await Promise.all(Array.from({ length: 16 }, loop));
-    };
+    const traffic = new RedirectLoad('/crash');
+    const load = (base: string, stopAfterMs: number) => traffic.run(base, stopAfterMs);
 
     const redirect = await serve(env, ['--role', 'redirect']);
     running.push(redirect);
     const loading = load(redirect.base, 60_000);
-    while (served < 300) await sleep(20);
-    maxInFlightAtKill = inFlight;
+    while (traffic.served < 300) await sleep(20);
+    maxInFlightAtKill = traffic.inFlight;
     await stop(redirect.child, 'SIGKILL');
     await loading;
-    const servedBeforeKill = served;
+    const servedBeforeKill = traffic.served;
     assert.ok(servedBeforeKill >= 300);
 
     // A restarted redirect process serves on; a graceful stop of it loses nothing either.
@@ -94,13 +78,13 @@ describe('clicks through the Redis stream survive SIGKILL of the serving process
       let stored = -1;
       for (let i = 0; i < 200; i++) {
         const now = await count();
-        if (now === stored && now >= served) break;
+        if (now === stored && now >= traffic.served) break;
         stored = now;
         await sleep(250);
       }
       stored = await count();
-      assert.ok(stored >= served, `stored ${stored} < served ${served}: a served click was lost`);
-      assert.ok(stored <= served + maxInFlightAtKill, `stored ${stored} > served ${served} + ${maxInFlightAtKill} in flight at the kill`);
+      assert.ok(stored >= traffic.served, `stored ${stored} < served ${traffic.served}: a served click was lost`);
+      assert.ok(stored <= traffic.served + maxInFlightAtKill, `stored ${stored} > served ${traffic.served} + ${maxInFlightAtKill} in flight at the kill`);
       const link = await db.query('select clicks from links where id = $1', [id]);
       assert.equal(Number(link.rows[0].clicks), stored, 'the link counter equals the stored clicks');
     } finally {

@@ -6,6 +6,7 @@ import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
 import { serve, stop, type Running } from '../support/curt-process.js';
+import { RedirectLoad } from '../support/redirect-load.js';
 
 /**
  * Embedded mode (PGlite, no Redis): a served redirect's response waits until its click is in
@@ -32,32 +33,15 @@ describe('embedded mode: clicks survive SIGKILL through the local spool', () => 
     });
     assert.equal(created.status, 201);
 
-    let served = 0;
-    let inFlight = 0;
-    const load = async (base: string, stopAfterMs: number) => {
-      const until = Date.now() + stopAfterMs;
-      const loop = async () => {
-        while (Date.now() < until) {
-          inFlight++;
-          try {
-            const res = await fetch(`${base}/crash`, { redirect: 'manual' });
-            if (res.status === 302) served++;
-          } catch {
-            return; // the server is gone
-          } finally {
-            inFlight--;
-          }
-        }
-      };
-      await Promise.all(Array.from({ length: 16 }, loop));
-    };
+    const traffic = new RedirectLoad('/crash');
+    const load = (base: string, stopAfterMs: number) => traffic.run(base, stopAfterMs);
 
     const loading = load(first.base, 60_000);
-    while (served < 500) await sleep(20);
-    const maxInFlightAtKill = inFlight;
+    while (traffic.served < 500) await sleep(20);
+    const maxInFlightAtKill = traffic.inFlight;
     await stop(first.child, 'SIGKILL');
     await loading;
-    assert.ok(served >= 500);
+    assert.ok(traffic.served >= 500);
     assert.ok(readdirSync(join(dataDir, 'click-spool')).some((f) => f.endsWith('.ndjson')), 'the clicks went through the spool');
 
     // The restarted process stores the killed one's spool, serves on, and stops gracefully.
@@ -70,12 +54,12 @@ describe('embedded mode: clicks survive SIGKILL through the local spool', () => 
     };
     // A hang guard, not a timing assertion: ingest stores the spool within seconds.
     let counted = await clicks();
-    for (let i = 0; i < 240 && counted < served; i++) {
+    for (let i = 0; i < 240 && counted < traffic.served; i++) {
       await sleep(250);
       counted = await clicks();
     }
-    assert.ok(counted >= served, `counted ${counted} < served ${served}: a served click was lost`);
-    assert.ok(counted <= served + maxInFlightAtKill, `counted ${counted} > served ${served} + ${maxInFlightAtKill} in flight at the kill`);
+    assert.ok(counted >= traffic.served, `counted ${counted} < served ${traffic.served}: a served click was lost`);
+    assert.ok(counted <= traffic.served + maxInFlightAtKill, `counted ${counted} > served ${traffic.served} + ${maxInFlightAtKill} in flight at the kill`);
     assert.equal(await stop(second.child, 'SIGTERM'), 0);
 
     // After the graceful stop, the count is final: a third start finds nothing more to store.
@@ -86,7 +70,7 @@ describe('embedded mode: clicks survive SIGKILL through the local spool', () => 
     await sleep(1500);
     const later = await fetch(`${third.base}/api/v1/links?search=crash`, { headers: { authorization: `Bearer ${key}` } });
     assert.equal(((await later.json()) as { data: { clicks: number }[] }).data[0]!.clicks, final);
-    assert.ok(final >= served && final <= served + maxInFlightAtKill);
+    assert.ok(final >= traffic.served && final <= traffic.served + maxInFlightAtKill);
     assert.equal(await stop(third.child, 'SIGTERM'), 0);
   });
 });
