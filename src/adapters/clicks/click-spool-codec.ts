@@ -38,9 +38,12 @@ export function decodeBatch(line: string): CapturedClick[] | null {
   return clicks;
 }
 
+/** Positions of the string fields after the id and link (workspace, domain, ip, headers, query). */
+const TEXT_FIELDS = [2, 5, 6, 7, 8, 9, 10];
+
 function fromTuple(t: unknown[]): CapturedClick | null {
   if (t.length !== 11 || typeof t[0] !== 'string' || typeof t[1] !== 'number' || typeof t[3] !== 'string') return null;
-  for (const i of [2, 5, 6, 7, 8, 9, 10]) if (typeof t[i] !== 'string') return null;
+  for (const i of TEXT_FIELDS) if (typeof t[i] !== 'string') return null;
   return {
     id: t[0], at: t[1], workspaceId: t[2] as string, linkId: t[3], linkUtm: (t[4] ?? {}) as Utm, domain: t[5] as string,
     ip: t[6] as string, userAgent: t[7] as string, referer: t[8] as string, acceptLanguage: t[9] as string, query: t[10] as string,

@@ -9,9 +9,9 @@ const SEGMENT_BYTES = 64 * 1024 * 1024;
 
 /**
  * Serving side of the embedded click spool: each batch of captured clicks is appended to the
- * current segment file (one line per batch, see click-spool-codec.ts) before the buffer counts
- * it written, so a redirect whose response waited for its batch survives a crash of the process (the kernel
- * holds the written pages). Ingest reads the spool later, at its own pace (see
+ * current segment file (one line per batch, see click-spool-codec.ts) before the buffer
+ * counts it written, so a redirect whose response waited for its batch survives a crash of
+ * the process (the kernel holds the written pages). Ingest reads the spool later, at its own pace (see
  * spool-ingest.ts): a burst of redirects is never slowed by analytics writes.
  *
  * Until ingest reports a click stored, it stays pending for its link: a link loaded from

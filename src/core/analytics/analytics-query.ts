@@ -2,6 +2,7 @@ import { invalid, type FieldError } from '../errors.js';
 import { DIMENSIONS, type Dimension } from './dimensions.js';
 import type { Interval, Range, SeriesSource } from './time-buckets.js';
 import { canonicalZone, instantOf } from './time-zone.js';
+import { DAY_MS } from '../time-units.js';
 
 /** SPEC §4 GET /analytics: what a query may ask for. */
 export const GROUP_BYS = ['time', 'link', ...DIMENSIONS] as const;
@@ -16,9 +17,8 @@ export const BREAKDOWN_LIMIT_DEFAULT = 10;
 export const BREAKDOWN_LIMIT_MAX = 1000;
 export const DEFAULT_RANGE_DAYS = 30;
 /** Minute buckets read raw clicks: a day of them is the most one query scans. */
-export const MINUTE_RANGE_MAX_MS = 86_400_000;
+export const MINUTE_RANGE_MAX_MS = DAY_MS;
 
-const DAY = 86_400_000;
 /** Instants outside this window are typos, not analytics (and Date arithmetic stays simple). */
 const EARLIEST = Date.UTC(1970, 0, 1);
 const LATEST = Date.UTC(3000, 0, 1);
@@ -78,7 +78,7 @@ export function parseAnalyticsQuery(params: AnalyticsParams, now: Date): Analyti
 
   const to = params.to === undefined ? now.getTime() : parseInstant(params.to, timezone);
   if (Number.isNaN(to)) fail('to', DATE_FORMATS);
-  const from = params.from === undefined ? to - DEFAULT_RANGE_DAYS * DAY : parseInstant(params.from, timezone);
+  const from = params.from === undefined ? to - DEFAULT_RANGE_DAYS * DAY_MS : parseInstant(params.from, timezone);
   if (Number.isNaN(from)) fail('from', DATE_FORMATS);
   if (!Number.isNaN(from) && !Number.isNaN(to)) {
     if (from >= to) fail('from', 'must be before to');

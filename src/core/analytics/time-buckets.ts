@@ -1,16 +1,14 @@
 import { invalid } from '../errors.js';
 import { instantOf, offsetCursor, wallTime } from './time-zone.js';
+import { DAY_MS, HOUR_MS, MINUTE_MS } from '../time-units.js';
 
 export type Interval = 'minute' | 'hour' | 'day' | 'week' | 'month';
 
 /** Most buckets a time series may have: beyond this, a coarser interval says more. */
 export const MAX_BUCKETS = 5000;
 
-const MINUTE = 60_000;
-const HOUR = 3_600_000;
-const DAY = 86_400_000;
 /** Longest length of each bucket (DST adds an hour): a range needing more than MAX_BUCKETS of these is refused before any is built. */
-const LONGEST: Record<Interval, number> = { minute: MINUTE, hour: HOUR, day: DAY + HOUR, week: 7 * DAY + HOUR, month: 31 * DAY + HOUR };
+const LONGEST: Record<Interval, number> = { minute: MINUTE_MS, hour: HOUR_MS, day: DAY_MS + HOUR_MS, week: 7 * DAY_MS + HOUR_MS, month: 31 * DAY_MS + HOUR_MS };
 
 export interface Range { from: number; to: number }
 
@@ -43,7 +41,7 @@ export function roundOut(range: Range, step: number): Range {
  * minutes from raw clicks.
  */
 export function planSeries(asked: Range, interval: Interval, zone: string): SeriesPlan {
-  const range = roundOut(asked, MINUTE);
+  const range = roundOut(asked, MINUTE_MS);
   if ((range.to - range.from) / LONGEST[interval] > MAX_BUCKETS) throw tooMany(interval);
   const buckets = new Buckets(interval, zone);
   const starts: number[] = [];
@@ -54,13 +52,13 @@ export function planSeries(asked: Range, interval: Interval, zone: string): Seri
     starts.push(start);
     offsets.push(buckets.offset(start));
     // Guard against a zero-length step in exotic half-hour DST zones (Australia/Lord_Howe).
-    const next = Math.max(buckets.after(start), start + MINUTE);
+    const next = Math.max(buckets.after(start), start + MINUTE_MS);
     bounds.push(Math.min(next, range.to));
     start = next;
   }
-  if (interval === 'minute' || starts.some((s) => s % HOUR !== 0)) return { starts, offsets, bounds, source: 'raw' };
+  if (interval === 'minute' || starts.some((s) => s % HOUR_MS !== 0)) return { starts, offsets, bounds, source: 'raw' };
   // Every bucket starts on a whole hour, so the range's edges may round out to hours and stay inside them.
-  const hours = roundOut(asked, HOUR);
+  const hours = roundOut(asked, HOUR_MS);
   bounds[0] = hours.from;
   bounds[bounds.length - 1] = hours.to;
   return { starts, offsets, bounds, source: 'rollups' };
@@ -79,7 +77,7 @@ class Buckets {
     if (this.interval === 'minute' || this.interval === 'hour') {
       // Floor on the wall clock with the offset in force at the instant, so the repeated hour of
       // a fall-back night is a bucket of its own rather than merged with the first one.
-      const step = this.interval === 'minute' ? MINUTE : HOUR;
+      const step = this.interval === 'minute' ? MINUTE_MS : HOUR_MS;
       const wall = instant + this.offset(instant);
       return instant - (((wall % step) + step) % step);
     }
@@ -93,8 +91,8 @@ class Buckets {
 
   /** Start of the bucket after the one starting at `start`. */
   after(start: number): number {
-    if (this.interval === 'minute') return this.startOf(start + MINUTE);
-    if (this.interval === 'hour') return this.startOf(start + HOUR);
+    if (this.interval === 'minute') return this.startOf(start + MINUTE_MS);
+    if (this.interval === 'hour') return this.startOf(start + HOUR_MS);
     // The start's wall date (a start in a DST gap is later than midnight, on the same date).
     const day = new Date(start + this.offset(start));
     const [y, m, d] = [day.getUTCFullYear(), day.getUTCMonth(), day.getUTCDate()];

@@ -1,3 +1,5 @@
+import { DAY_MS, MINUTE_MS } from '../time-units.js';
+
 /**
  * Wall-clock arithmetic in IANA time zones through Intl. The zone rules come from Node's ICU
  * data, so neither SQL engine's time zone database is involved (PGlite and PostgreSQL may ship
@@ -6,9 +8,6 @@
  * A "wall time" here is a local date and time written as epoch milliseconds as if it were UTC
  * (Date.UTC(y, m, d, h, …)), so calendar steps are plain Date.UTC arithmetic.
  */
-
-const MINUTE = 60_000;
-const DAY = 86_400_000;
 
 const DIGITS = /\d+/g;
 const formatters = new Map<string, Intl.DateTimeFormat>();
@@ -58,8 +57,8 @@ export function offsetAt(instant: number, zone: string): number {
 export function instantOf(wall: number, zone: string): number {
   // Offsets on either side of any transition near `wall`: the instant lies within ±14 h of it,
   // and zones do not change offset twice within a day.
-  const before = offsetAt(wall - DAY, zone);
-  const after = offsetAt(wall + DAY, zone);
+  const before = offsetAt(wall - DAY_MS, zone);
+  const after = offsetAt(wall + DAY_MS, zone);
   let best = Number.POSITIVE_INFINITY;
   for (const offset of before === after ? [before] : [before, after]) {
     const instant = wall - offset;
@@ -90,7 +89,7 @@ export function offsetCursor(zone: string): (instant: number) => number {
     if (instant >= from && instant <= to) return offset;
     offset = offsetAt(instant, zone);
     from = instant;
-    to = offsetAt(instant + DAY, zone) === offset ? instant + DAY : instant;
+    to = offsetAt(instant + DAY_MS, zone) === offset ? instant + DAY_MS : instant;
     return offset;
   };
 }
@@ -98,7 +97,7 @@ export function offsetCursor(zone: string): (instant: number) => number {
 /** ISO 8601 with the zone's offset at that instant: 2026-11-23T00:00:00+01:00. */
 export function formatInZone(instant: number, offset: number): string {
   const local = new Date(instant + offset).toISOString().slice(0, 19);
-  const minutes = Math.round(Math.abs(offset) / MINUTE);
+  const minutes = Math.round(Math.abs(offset) / MINUTE_MS);
   const hh = String(Math.floor(minutes / 60)).padStart(2, '0');
   const mm = String(minutes % 60).padStart(2, '0');
   return `${local}${offset < 0 ? '-' : '+'}${hh}:${mm}`;
