@@ -3,20 +3,45 @@ import { createHash, randomBytes, randomInt } from 'node:crypto';
 const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz';
 const BASE62 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
+/** The last id's millisecond and random digits: ids made in the same millisecond count up from it. */
+let lastIdMs = -1;
+const lastIdDigits = new Uint8Array(16);
+
 /**
  * Prefixed, time-ordered identifiers ("lnk_01jd…"): 48 bits of milliseconds then 80
  * random bits, Crockford base32. Sortable by creation, unguessable, safe in URLs.
+ * Within one millisecond a process's ids still sort in creation order (lists order by
+ * created_at then id, and two rows often share a timestamp): the random part then steps up
+ * from the previous id's by a random amount below 2^20 instead of being drawn afresh.
  */
 export function newId(prefix: string, now = Date.now()): string {
+  if (now !== lastIdMs || !stepUp(lastIdDigits, randomInt(1, 1 << 20))) {
+    const random = randomBytes(16);
+    for (let i = 0; i < 16; i++) lastIdDigits[i] = random[i]! % 32;
+  }
+  lastIdMs = now;
   let out = '';
   let time = now;
   for (let i = 0; i < 10; i++) {
     out = CROCKFORD[time % 32] + out;
     time = Math.floor(time / 32);
   }
-  const random = randomBytes(16);
-  for (let i = 0; i < 16; i++) out += CROCKFORD[random[i]! % 32];
+  for (let i = 0; i < 16; i++) out += CROCKFORD[lastIdDigits[i]!];
   return `${prefix}_${out}`;
+}
+
+/** Adds `step` to base-32 digits (most significant first); false if they would overflow. */
+function stepUp(digits: Uint8Array, step: number): boolean {
+  const before = digits.slice();
+  let carry = step;
+  for (let i = digits.length - 1; i >= 0 && carry > 0; i--) {
+    const sum = digits[i]! + carry;
+    digits[i] = sum % 32;
+    carry = Math.floor(sum / 32);
+  }
+  if (carry === 0) return true;
+  digits.set(before);
+  return false;
 }
 
 /** A uniformly random base62 string from the CSPRNG (no modulo bias). */

@@ -63,6 +63,13 @@ describe('newId', () => {
     for (let i = 1; i < ids.length; i++) assert.ok(ids[i - 1]! < ids[i]!, `${ids[i - 1]} < ${ids[i]}`);
   });
 
+  it('sorts in creation order within one millisecond', () => {
+    const ids = Array.from({ length: 2000 }, () => newId('job', 1_900_000_000_123));
+    for (let i = 1; i < ids.length; i++) assert.ok(ids[i - 1]! < ids[i]!, `${ids[i - 1]} < ${ids[i]}`);
+    const again = newId('job', 1_900_000_000_124);
+    assert.ok(again > ids.at(-1)!, 'the next millisecond starts afresh, still after');
+  });
+
   it('encodes the time in the first 10 characters', () => {
     const a = newId('lnk', 1_700_000_000_000);
     const b = newId('lnk', 1_700_000_000_000);
