@@ -37,18 +37,40 @@ const BUSY_POLL_MS = 200;
 export const MAX_DEFER_MS = 30_000;
 /** Event-loop utilisation of the serving thread above which it counts as busy. */
 const BUSY_UTILISATION = 0.5;
+/** The serving thread's utilisation is sampled this often: a burst is noticed within about this long. */
+const LOAD_WINDOW_MS = 100;
+
+/** Tells ingest whether serving is busy now. */
+export interface ServingLoad {
+  busy(): boolean;
+  stop(): void;
+}
 
 /**
- * Whether the serving thread is busy: its event loop's utilisation since the last call.
- * A busy loop means a burst of redirects; a mostly idle one leaves the CPU to ingest.
+ * The serving thread's event-loop utilisation over the last LOAD_WINDOW_MS, sampled by a timer,
+ * and over the part of the current window that has passed. Ingest looks after sleeping up to a
+ * second: the utilisation since its previous look would still be low for a burst that began
+ * a moment ago, and the batch it then ran took the CPU from the burst's first redirects
+ * (BENCHMARKS.md, session 9).
  */
-export function eventLoopBusy(threshold = BUSY_UTILISATION): () => boolean {
-  let last = performance.eventLoopUtilization();
-  return () => {
-    const now = performance.eventLoopUtilization();
-    const busy = performance.eventLoopUtilization(now, last).utilization > threshold;
-    last = now;
-    return busy;
+export function eventLoopLoad(threshold = BUSY_UTILISATION, windowMs = LOAD_WINDOW_MS): ServingLoad {
+  const elu = performance.eventLoopUtilization.bind(performance);
+  let mark = elu();
+  let lastWindow = 0;
+  const timer = setInterval(() => {
+    const now = elu();
+    lastWindow = elu(now, mark).utilization;
+    mark = now;
+  }, windowMs);
+  timer.unref();
+  return {
+    busy: () => {
+      if (lastWindow > threshold) return true;
+      const current = elu(elu(), mark);
+      // A few milliseconds are too few to judge by: one long task would read as a burst.
+      return current.idle + current.active >= windowMs / 4 && current.utilization > threshold;
+    },
+    stop: () => clearInterval(timer),
   };
 }
 
@@ -77,17 +99,23 @@ export class SpoolIngest {
     notify: (stored: ClickEvent[]) => void;
     onError: (error: unknown) => void;
     onSkipped?: (lines: number) => void;
-    /** True while serving is busy (default: the event loop's utilisation, see eventLoopBusy). */
+    /** True while serving is busy (default: the event loop's recent utilisation, see eventLoopLoad). */
     busy?: () => boolean;
     now?: () => number;
     /** Wait before the first run (default a second). */
     firstLookMs?: number;
   }) {
-    this.busy = deps.busy ?? eventLoopBusy();
+    if (deps.busy) this.busy = deps.busy;
+    else {
+      const load = eventLoopLoad();
+      this.busy = load.busy;
+      this.stopLoad = load.stop;
+    }
     this.now = deps.now ?? Date.now;
   }
 
   private readonly busy: () => boolean;
+  private stopLoad: (() => void) | null = null;
   private readonly now: () => number;
   private deferrals = 0;
   /** When ingest first waited without having caught up since; null once a run found the spool drained. */
@@ -132,6 +160,7 @@ export class SpoolIngest {
   /** Stops the loop, then drains: clicks written before the call are stored. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.stopLoad?.();
     this.wakeUp?.();
     await this.running;
     await this.drain();

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ClickSpoolWriter } from '../../src/adapters/clicks/click-spool-writer.js';
 import type { DatabaseHandle } from '../../src/adapters/db/database.js';
 import type { CapturedClick, ClickEvent } from '../../src/core/analytics/click.js';
-import { MAX_DEFER_MS, SpoolIngest, type SpoolIngestInput, type SpoolIngestOutput } from '../../src/composition/spool-ingest.js';
+import { MAX_DEFER_MS, SpoolIngest, eventLoopLoad, type SpoolIngestInput, type SpoolIngestOutput } from '../../src/composition/spool-ingest.js';
 
 let n = 0;
 const click = (linkId = 'lnk_a'): CapturedClick => ({
@@ -92,5 +92,32 @@ describe('SpoolIngest', () => {
     await ingest.stop();
     assert.equal(queue.length, 0, 'a graceful stop stores everything spooled');
     await writer.close();
+  });
+});
+
+/** Keeps the event loop busy for `ms`: synchronous work in slices, as a burst of redirects does. */
+async function spin(ms: number): Promise<void> {
+  const until = performance.now() + ms;
+  while (performance.now() < until) {
+    const slice = performance.now() + 5;
+    while (performance.now() < slice) { /* busy */ }
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+describe('eventLoopLoad', () => {
+  it('reads busy within a fraction of a second of a burst starting, and idle soon after it ends', async () => {
+    const load = eventLoopLoad(0.5, 100);
+    try {
+      await sleep(250);
+      assert.equal(load.busy(), false, 'an idle loop');
+      // The burst begins long after the previous look: the last window alone decides.
+      await spin(150);
+      assert.equal(load.busy(), true, 'busy 150 ms into a burst');
+      await sleep(250);
+      assert.equal(load.busy(), false, 'idle again once the burst is over');
+    } finally {
+      load.stop();
+    }
   });
 });
