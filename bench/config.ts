@@ -44,8 +44,8 @@ export const SETTINGS = {
   connections: intFromEnv('BENCH_CONNECTIONS', 50),
   durationS: intFromEnv('BENCH_DURATION_S', 10),
   warmupS: intFromEnv('BENCH_WARMUP_S', 5),
-  /** Measured runs per server, alternated baseline, curt, baseline, curt, ... */
-  rounds: intFromEnv('BENCH_ROUNDS', 3),
+  /** Measured rounds of the redirect phases, each a baseline run, a Curt run and a baseline run (redirect-bench.ts). */
+  rounds: intFromEnv('BENCH_ROUNDS', 5),
   coldStarts: intFromEnv('BENCH_COLD_STARTS', 3),
   idleMs: 3000,
   readyPollMs: 20,
@@ -110,7 +110,8 @@ export const SETTINGS = {
 
 /** Upper bounds per phase, in ms: the whole run is aborted past their sum for the phases that run. */
 const PHASE_TIME_LIMITS: Record<Phase, number> = {
-  embedded: 5 * 60_000,
+  // Five rounds of three 10 s runs, Curt's clicks stored before each round, then the cold starts.
+  embedded: 12 * 60_000,
   // Load as in embedded, then up to 10 min for the niced worker to drain the stream.
   scaleout: 15 * 60_000,
   // As scaleout, plus one run straight at a baseline.

@@ -6,7 +6,7 @@ import { waitForStatus } from './http-client.js';
 import { linkSet } from './link-set.js';
 import { runLoad, type LoadRun } from './load.js';
 import { countRawClicks } from './raw-clicks.js';
-import { freePort, startChild, stopChild, type Child } from './processes.js';
+import { freePort, pausedDuring, startChild, stopChild, type Child } from './processes.js';
 import type { RedirectResult } from './results.js';
 import { median } from './stats.js';
 
@@ -48,6 +48,8 @@ export async function benchRedirects(ctx: RedirectBenchContext, result: Redirect
 
     // Embedded ingest runs at a lower priority than serving and catches up after a burst; it
     // must be done before the baseline's next run, or the baseline would pay for Curt's clicks.
+    // Curt is paused (SIGSTOP) during the baseline run that closes a round, and a round starts once
+    // every click served so far is counted.
     const counted = curtRedirects;
     result.settleS = [];
     const settle = async (servedSoFar: number) => {
@@ -56,7 +58,11 @@ export async function benchRedirects(ctx: RedirectBenchContext, result: Redirect
       if (reached < counted + servedSoFar) throw new Error(`Curt's click count was ${reached} of ${counted + servedSoFar}, ${SETTLE_TIMEOUT_MS / 1000} s after a load run`);
       result.settleS!.push((performance.now() - since) / 1000);
     };
-    curtRedirects += await loadAlternately(baseline, curt, links.length, ctx.logDir, result, '', settle);
+    const curtPid = curt.child.pid;
+    curtRedirects += await loadAlternately(baseline, curt, links.length, ctx.logDir, result, '', {
+      beforeRound: settle,
+      closingBaseline: (run) => pausedDuring(curtPid, run),
+    });
 
     // SPEC §7 "every redirect counted": Curt stores captured clicks in batches, and embedded
     // ingest yields to serving, so a backlog may still be draining after the load. A load run
@@ -103,12 +109,19 @@ export async function startBaseline(logDir: string, links: number, name = 'basel
 }
 
 /**
- * The same load against both servers, alternated (warm-ups first, then SETTINGS.rounds
- * rounds), filling the medians and ratios of `result`. Returns the redirects Curt served.
+ * The same load against both servers in bracketed rounds (warm-ups first): each round runs the
+ * baseline, Curt, then the baseline again, and compares Curt's run with the mean of the two
+ * baseline runs around it. This VM's speed drifts by up to a third between one 10 s run and the
+ * next (BENCHMARKS.md, sessions 8 and 9); a drift that is steady over a round cancels out of its
+ * ratio, and the median of the rounds' ratios is the budget's figure. Fills `result`; returns the
+ * redirects Curt served.
  */
-export async function loadAlternately(baseline: Server, curt: Server, links: number, logDir: string, result: RedirectResult, prefix = '',
-  /** Awaited before each baseline run after a Curt run, with the redirects Curt served so far. */
-  beforeBaseline?: (curtRedirects: number) => Promise<void>): Promise<number> {
+export async function loadAlternately(baseline: Server, curt: Server, links: number, logDir: string, result: RedirectResult, prefix = '', hooks: {
+  /** Awaited before each round's first baseline run, with the redirects Curt served so far. */
+  beforeRound?: (curtRedirects: number) => Promise<void>;
+  /** Wraps each round's closing baseline run (e.g. Curt paused meanwhile, so its catching up waits). */
+  closingBaseline?: <T>(run: () => Promise<T>) => Promise<T>;
+} = {}): Promise<number> {
   let curtRedirects = 0;
   const load = async (server: Server, durationS: number, runId: string): Promise<LoadRun> => {
     const run = await runLoad(server.name, { url: server.origin, serverPids: server.cpuPids ?? [server.child.pid], links, connections: SETTINGS.connections, durationS }, logDir, `${prefix}${runId}`);
@@ -117,17 +130,20 @@ export async function loadAlternately(baseline: Server, curt: Server, links: num
   };
   result.warmups.push(await load(baseline, SETTINGS.warmupS, 'warmup-baseline'));
   result.warmups.push(await load(curt, SETTINGS.warmupS, 'warmup-curt'));
+  result.roundRatios = [];
   for (let round = 1; round <= SETTINGS.rounds; round++) {
-    await beforeBaseline?.(curtRedirects);
-    result.runs.push(await load(baseline, SETTINGS.durationS, `${round}-baseline`));
-    result.runs.push(await load(curt, SETTINGS.durationS, `${round}-curt`));
+    await hooks.beforeRound?.(curtRedirects);
+    const opening = await load(baseline, SETTINGS.durationS, `${round}-baseline`);
+    const measured = await load(curt, SETTINGS.durationS, `${round}-curt`);
+    const closing = await (hooks.closingBaseline ?? ((run) => run()))(() => load(baseline, SETTINGS.durationS, `${round}-baseline-after`));
+    result.runs.push(opening, measured, closing);
+    result.roundRatios.push(measured.reqPerSec / ((opening.reqPerSec + closing.reqPerSec) / 2));
   }
   const of = (name: string, pick: (r: LoadRun) => number) => result.runs.filter((r) => r.target === name).map(pick);
   result.baselineReqPerSec = median(of('baseline', (r) => r.reqPerSec));
   result.curtReqPerSec = median(of('curt', (r) => r.reqPerSec));
-  result.ratio = result.curtReqPerSec / result.baselineReqPerSec;
-  const baselineRates = of('baseline', (r) => r.reqPerSec);
-  result.roundRatios = of('curt', (r) => r.reqPerSec).map((c, i) => c / baselineRates[i]!);
+  result.ratioOfMedians = result.curtReqPerSec / result.baselineReqPerSec;
+  result.ratio = median(result.roundRatios);
   result.baselineCpuUsPerReq = median(of('baseline', (r) => r.serverCpuUsPerReq));
   result.curtCpuUsPerReq = median(of('curt', (r) => r.serverCpuUsPerReq));
   result.maxOtherCpuPct = Math.max(...result.runs.map((r) => r.otherCpuPct));

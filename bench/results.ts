@@ -40,9 +40,12 @@ export interface RedirectResult {
   runs: LoadRun[];
   baselineReqPerSec?: number;
   curtReqPerSec?: number;
+  /** The budget's figure: the median of roundRatios. */
   ratio?: number;
-  /** Curt / baseline of each round (adjacent runs): shows how much the ratio drifts. */
+  /** Curt's run / the mean of the baseline runs before and after it, per round. */
   roundRatios?: number[];
+  /** curtReqPerSec / baselineReqPerSec (the method's figure until session 9), for comparison. */
+  ratioOfMedians?: number;
   /** Median server CPU time per redirect, in microseconds. */
   baselineCpuUsPerReq?: number;
   curtCpuUsPerReq?: number;
@@ -53,8 +56,8 @@ export interface RedirectResult {
   /** Raw click rows stored by Curt after the load (read from its data dir once it stopped); null if none (capture off). */
   rawClicks?: { stored: number; ok: boolean | null; error?: string };
   /**
-   * Embedded: seconds after each Curt load run until its clicks were all counted. The next
-   * baseline run starts only then, so Curt's catching up never takes the baseline's CPU.
+   * Embedded: seconds waited before each round until every click Curt served so far was counted,
+   * so Curt's catching up never takes a baseline run's CPU.
    */
   settleS?: number[];
 }

@@ -156,7 +156,7 @@ function embeddedChecks(r: BenchResults, out: Check[], fail: Fail): void {
           budget: `stored - received in 0..${red.clicks?.maxInFlightAtStop ?? 0}`, pass: raw.ok });
   }
   if (red.settleS && red.settleS.length > 0) {
-    out.push({ name: 'Clicks of each Curt run all counted, seconds after it (before the next baseline run)', value: red.settleS.map((x) => `${x.toFixed(1)} s`).join(', '), budget: '', pass: null });
+    out.push({ name: 'Clicks Curt served all counted: seconds waited before each round', value: red.settleS.map((x) => `${x.toFixed(1)} s`).join(', '), budget: '', pass: null });
   }
   if (r.coldStart.freshDataDirReadyMs !== undefined) {
     out.push({ name: 'First start, empty data dir (init + migrate)', value: `${Math.round(r.coldStart.freshDataDirReadyMs)} ms`, budget: '', pass: null });
@@ -177,15 +177,16 @@ function embeddedChecks(r: BenchResults, out: Check[], fail: Fail): void {
 
 /** The redirect budget's rows for one shape of Curt (embedded, or `label` e.g. "scale-out") against its baseline (named in full, and short). */
 function redirectChecks(red: RedirectResult, label: string, out: Check[], fail: Fail, baseline = { name: 'bare node:http baseline', short: 'baseline' }): void {
-  const n = `median of ${SETTINGS.rounds}`;
+  const n = `median of ${SETTINGS.rounds} rounds`;
   const curt = label ? `Curt ${label}` : 'Curt';
   if (red.ratio !== undefined && red.baselineReqPerSec !== undefined && red.curtReqPerSec !== undefined) {
-    out.push({ name: `Redirect req/s, ${baseline.name} (${n})`, value: Math.round(red.baselineReqPerSec).toLocaleString('en-US'), budget: '', pass: null });
-    out.push({ name: `Redirect req/s, ${curt} (${n})`, value: Math.round(red.curtReqPerSec).toLocaleString('en-US'), budget: '', pass: null });
-    out.push({ name: `Redirect ratio ${curt} / ${baseline.short} (of the medians)`, value: red.ratio.toFixed(3), budget: `>= ${BUDGETS.redirectRatio}`, pass: red.ratio >= BUDGETS.redirectRatio });
-    if (red.roundRatios) out.push({ name: `Ratio per round (curt run / ${baseline.short} run before it)`, value: red.roundRatios.map((x) => x.toFixed(3)).join(', '), budget: '', pass: null });
+    out.push({ name: `Redirect req/s, ${baseline.name} (median of ${2 * SETTINGS.rounds} runs)`, value: Math.round(red.baselineReqPerSec).toLocaleString('en-US'), budget: '', pass: null });
+    out.push({ name: `Redirect req/s, ${curt} (median of ${SETTINGS.rounds} runs)`, value: Math.round(red.curtReqPerSec).toLocaleString('en-US'), budget: '', pass: null });
+    out.push({ name: `Redirect ratio ${curt} / ${baseline.short} (${n}, each ${curt} run / the mean of the ${baseline.short} runs around it)`, value: red.ratio.toFixed(3), budget: `>= ${BUDGETS.redirectRatio}`, pass: red.ratio >= BUDGETS.redirectRatio });
+    if (red.roundRatios) out.push({ name: 'Ratio per round', value: red.roundRatios.map((x) => x.toFixed(3)).join(', '), budget: '', pass: null });
+    if (red.ratioOfMedians !== undefined) out.push({ name: `Ratio of the medians above (for comparison)`, value: red.ratioOfMedians.toFixed(3), budget: '', pass: null });
     if (red.baselineCpuUsPerReq !== undefined && red.curtCpuUsPerReq !== undefined) {
-      out.push({ name: `Server CPU per redirect, ${baseline.short} / ${curt} (${n})`, value: `${red.baselineCpuUsPerReq.toFixed(1)} µs / ${red.curtCpuUsPerReq.toFixed(1)} µs`, budget: '', pass: null });
+      out.push({ name: `Server CPU per redirect, ${baseline.short} / ${curt} (median of the runs)`, value: `${red.baselineCpuUsPerReq.toFixed(1)} µs / ${red.curtCpuUsPerReq.toFixed(1)} µs`, budget: '', pass: null });
     }
     const total = [...red.warmups, ...red.runs].reduce((s, x) => s + x.responses, 0);
     out.push({ name: 'Load responses all 302, no errors/timeouts', value: red.allCorrect ? `yes (${total.toLocaleString('en-US')} responses)` : 'NO (see runs)', budget: 'all', pass: red.allCorrect ?? false });
@@ -220,7 +221,7 @@ function balancedChecks(b: BalancedResult, out: Check[], fail: Fail): void {
     const runs = b.runs.filter((r) => r.target === target);
     return `p50 ${fixedMs(median(runs.map((r) => r.latencyMs.p50)))}, p99 ${fixedMs(median(runs.map((r) => r.latencyMs.p99)))}`;
   };
-  if (b.runs.length > 0) out.push({ name: `Latency, baselines / Curt behind nginx (median of ${SETTINGS.rounds})`, value: `${latency('baseline')} / ${latency('curt')}`, budget: '', pass: null });
+  if (b.runs.length > 0) out.push({ name: `Latency, baselines / Curt behind nginx (median of the runs)`, value: `${latency('baseline')} / ${latency('curt')}`, budget: '', pass: null });
   if (b.directBaseline) {
     const d = b.directBaseline;
     out.push({ name: 'Redirect req/s, one bare baseline straight, no nginx (one run, reference)', value: `${Math.round(d.reqPerSec).toLocaleString('en-US')} (p50 ${fixedMs(d.latencyMs.p50)}, p99 ${fixedMs(d.latencyMs.p99)})${d.correct ? '' : '; NOT all 302'}`, budget: '', pass: null });
@@ -276,7 +277,7 @@ function linkChecks(l: BenchResults['links'], out: Check[], fail: Fail): void {
 
 /** Redirect throughput, then cold starts and idle RSS on the data dir it filled. */
 async function embeddedPhase(): Promise<void> {
-  log(`redirect throughput: ${SETTINGS.links} links, ${SETTINGS.connections} connections, ${SETTINGS.rounds} x ${SETTINGS.durationS} s per server (+${SETTINGS.warmupS} s warm-up)`);
+  log(`redirect throughput: ${SETTINGS.links} links, ${SETTINGS.connections} connections, ${SETTINGS.rounds} rounds of baseline, Curt, baseline, ${SETTINGS.durationS} s each (+${SETTINGS.warmupS} s warm-ups)`);
   try {
     await benchRedirects({ logDir, dataDir, apiKey, onFreshStart: (ms) => { results.coldStart.freshDataDirReadyMs = ms; } }, results.redirect);
   } catch (error) {
