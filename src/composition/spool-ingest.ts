@@ -99,23 +99,17 @@ export class SpoolIngest {
     notify: (stored: ClickEvent[]) => void;
     onError: (error: unknown) => void;
     onSkipped?: (lines: number) => void;
-    /** True while serving is busy (default: the event loop's recent utilisation, see eventLoopLoad). */
-    busy?: () => boolean;
+    /** Whether serving is busy (default: the event loop's recent utilisation, see eventLoopLoad); stopped with the loop. */
+    load?: ServingLoad;
     now?: () => number;
     /** Wait before the first run (default a second). */
     firstLookMs?: number;
   }) {
-    if (deps.busy) this.busy = deps.busy;
-    else {
-      const load = eventLoopLoad();
-      this.busy = load.busy;
-      this.stopLoad = load.stop;
-    }
+    this.load = deps.load ?? eventLoopLoad();
     this.now = deps.now ?? Date.now;
   }
 
-  private readonly busy: () => boolean;
-  private stopLoad: (() => void) | null = null;
+  private readonly load: ServingLoad;
   private readonly now: () => number;
   private deferrals = 0;
   /** When ingest first waited without having caught up since; null once a run found the spool drained. */
@@ -131,7 +125,7 @@ export class SpoolIngest {
    * this process spooled, or (a crashed process's spool) since ingest first waited.
    */
   private shouldDefer(): boolean {
-    if (this.stopped || !this.busy()) return false;
+    if (this.stopped || !this.load.busy()) return false;
     const now = this.now();
     this.behindSince ??= now;
     return now - Math.min(this.deps.writer.oldestPendingAt() ?? now, this.behindSince) < MAX_DEFER_MS;
@@ -160,7 +154,7 @@ export class SpoolIngest {
   /** Stops the loop, then drains: clicks written before the call are stored. */
   async stop(): Promise<void> {
     this.stopped = true;
-    this.stopLoad?.();
+    this.load.stop();
     this.wakeUp?.();
     await this.running;
     await this.drain();

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ClickSpoolWriter } from '../../src/adapters/clicks/click-spool-writer.js';
 import type { DatabaseHandle } from '../../src/adapters/db/database.js';
 import type { CapturedClick, ClickEvent } from '../../src/core/analytics/click.js';
-import { MAX_DEFER_MS, SpoolIngest, eventLoopLoad, type SpoolIngestInput, type SpoolIngestOutput } from '../../src/composition/spool-ingest.js';
+import { MAX_DEFER_MS, SpoolIngest, eventLoopLoad, type ServingLoad, type SpoolIngestInput, type SpoolIngestOutput } from '../../src/composition/spool-ingest.js';
 
 let n = 0;
 const click = (linkId = 'lnk_a'): CapturedClick => ({
@@ -35,6 +35,9 @@ function fakeThread(queue: CapturedClick[]) {
   return { handle, runs };
 }
 
+/** A serving load the test decides. */
+const loadOf = (busy: () => boolean): ServingLoad => ({ busy, stop: () => {} });
+
 describe('SpoolIngest', () => {
   let dir: string;
   beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'curt-spool-ingest-')); });
@@ -46,7 +49,7 @@ describe('SpoolIngest', () => {
     await writer.write(batch);
     const { handle } = fakeThread([...batch]);
     const heard: string[] = [];
-    const ingest = new SpoolIngest({ handle, writer, notify: (stored) => heard.push(...stored.map((e) => e.id)), onError: (e) => { throw e; }, busy: () => false });
+    const ingest = new SpoolIngest({ handle, writer, notify: (stored) => heard.push(...stored.map((e) => e.id)), onError: (e) => { throw e; }, load: loadOf(() => false) });
     await ingest.drain();
     assert.deepEqual(heard, batch.map((c) => c.id));
     assert.equal(writer.pending('lnk_a'), 0);
@@ -61,7 +64,7 @@ describe('SpoolIngest', () => {
     const { handle, runs } = fakeThread(queue);
     let now = Date.now();
     let busy = true;
-    const ingest = new SpoolIngest({ handle, writer, notify: () => {}, onError: (e) => { throw e; }, busy: () => busy, now: () => now, firstLookMs: 0 });
+    const ingest = new SpoolIngest({ handle, writer, notify: () => {}, onError: (e) => { throw e; }, load: loadOf(() => busy), now: () => now, firstLookMs: 0 });
     ingest.start();
     await sleep(450);
     assert.equal(runs.length, 0, 'no ingest during the burst');
@@ -80,7 +83,7 @@ describe('SpoolIngest', () => {
     const queue = Array.from({ length: 12_000 }, () => click());
     const { handle, runs } = fakeThread(queue);
     let now = Date.now();
-    const ingest = new SpoolIngest({ handle, writer, notify: () => {}, onError: (e) => { throw e; }, busy: () => true, now: () => now, firstLookMs: 0 });
+    const ingest = new SpoolIngest({ handle, writer, notify: () => {}, onError: (e) => { throw e; }, load: loadOf(() => true), now: () => now, firstLookMs: 0 });
     // Busy, and nothing of this process pending: the clicks are an earlier process's.
     ingest.start();
     await sleep(450);
