@@ -81,6 +81,27 @@ for (const engine of engines) {
       assert.ok((await rollup('click_rollups_daily', '', 'country', 'US')).clicks >= 2, 'workspace level, daily');
     });
 
+    it('stores every value as sent: quotes, backslashes, control characters, braces, commas, the word null, non-ASCII, empty', async () => {
+      const linkId = await newLink();
+      // Enrichment strips control characters, but the store must not depend on it (JSON spells a tab \t, an array literal would read t).
+      const values = ['say "hi"', 'C:\\path\\', 'tab\there', 'two\nlines', '{a,b}', 'null', 'NULL', 'ünï 😀', '', ' spaced ', 'x\\"y'];
+      // One batch per escaping path: all values plain, then the ones JSON would escape mixed in.
+      for (const batch of [values.filter((v) => !/["\\\t\n]/.test(v)), values]) {
+        const events = batch.map((v) => click(workspaceId, linkId, Date.now(), { utmCampaign: v, referrerHost: v, visitorId: randomVisitorId() }));
+        assert.equal((await store.ingest(events)).length, events.length);
+        const stored = await db.selectFrom('clicks').select(['id', 'utm_campaign', 'referrer_host'])
+          .where('id', 'in', events.map((e) => e.id)).execute();
+        const byId = new Map(stored.map((r) => [r.id, r]));
+        for (const e of events) {
+          assert.equal(byId.get(e.id)?.utm_campaign, e.utmCampaign);
+          assert.equal(byId.get(e.id)?.referrer_host, e.referrerHost);
+        }
+        const campaigns = await db.selectFrom('click_rollups_hourly').select(['value', 'clicks'])
+          .where('workspace_id', '=', workspaceId).where('link_id', '=', '').where('dimension', '=', 'utmCampaign').execute();
+        for (const v of batch) assert.ok(campaigns.some((r) => r.value === v), `rollup row for ${JSON.stringify(v)}`);
+      }
+    });
+
     it('a late click makes a rolled hour stale; the next pass rebuilds its per-link rows from raw clicks', async () => {
       const linkId = await newLink();
       const hour = (Math.floor(Date.now() / HOUR) - 3) * HOUR;

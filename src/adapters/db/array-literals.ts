@@ -7,8 +7,15 @@
 const NEEDS_ESCAPE = /["\\]/;
 const ESCAPED = /["\\]/g;
 
-/** {"a","b",NULL}: every element quoted, `"` and `\` escaped; null is SQL NULL. */
+/**
+ * {"a","b",null}: every element quoted, null is SQL NULL (PostgreSQL reads an unquoted null in
+ * any case as NULL). A JSON array of strings is exactly that between other brackets as long as
+ * JSON escaped nothing (no backslash in it), and JSON.stringify is native: ~4x cheaper than
+ * the loop below, which escapes `"` and `\` itself and handles everything else.
+ */
 export function textArray(values: readonly (string | null)[]): string {
+  const json = JSON.stringify(values);
+  if (!json.includes('\\')) return `{${json.slice(1, -1)}}`;
   let out = '{';
   for (let i = 0; i < values.length; i++) {
     const v = values[i];

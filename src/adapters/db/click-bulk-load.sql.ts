@@ -3,7 +3,7 @@ import type { ClickEvent } from '../../core/analytics/click.js';
 import { VisitorSketch } from '../../core/analytics/hll.js';
 import type { ClickBulkLoader, ClickBulkLoadReport, ClickBulkSink } from '../../core/analytics/ports.js';
 import { numberArray, textArray } from './array-literals.js';
-import { newBulkRollups, type BulkRollupRow } from './click-bulk-rollups.js';
+import { newRollupRows, type RollupRow } from './rollup-rows.js';
 import type { RollupGroups } from './rollup-groups.js';
 import { dropIndexes, insertRaw, insertRollups, type RollupTable } from './click-bulk-statements.sql.js';
 import { ClickPartitions } from './click-partitions.sql.js';
@@ -87,8 +87,8 @@ class BulkSink implements ClickBulkSink {
   /** Workspace-hours written: their per-link dimension rows are complete (see 0003). */
   private readonly rolledHours = new Map<string, { workspaceId: string; hour: number }>();
   private day = -Infinity;
-  private readonly hourly = newBulkRollups();
-  private readonly daily = newBulkRollups();
+  private readonly hourly = newRollupRows();
+  private readonly daily = newRollupRows();
   private readonly perLink = new Map<string, number>();
   private queue: Promise<void> = Promise.resolve();
 
@@ -163,7 +163,7 @@ class BulkSink implements ClickBulkSink {
     await yieldToIo();
   }
 
-  private async flush(table: RollupTable, rollups: RollupGroups<BulkRollupRow>): Promise<void> {
+  private async flush(table: RollupTable, rollups: RollupGroups<RollupRow>): Promise<void> {
     const rows = rollups.take();
     if (table === 'click_rollups_hourly') this.hourlyRows += rows.length;
     else this.dailyRows += rows.length;

@@ -1,7 +1,7 @@
 import { sql, type RawBuilder, type Transaction } from 'kysely';
 import type { ClickEvent } from '../../core/analytics/click.js';
 import { boolArray, numberArray, textArray } from './array-literals.js';
-import { sketchBytes, type BulkRollupRow } from './click-bulk-rollups.js';
+import { sketchBytes, type RollupRow } from './rollup-rows.js';
 import type { Database } from './schema.js';
 
 /** The tables a bulk load of clicks writes (click-bulk-load.sql.ts). */
@@ -45,8 +45,8 @@ export function insertRaw(events: readonly ClickEvent[]): RawBuilder<unknown> {
  * New rows only (the tables were empty), sketches already canonical (as compaction leaves them).
  * The sketches travel as one binary parameter, cut apart by offset and length in SQL.
  */
-export function insertRollups(table: RollupTable, rows: readonly BulkRollupRow[]): RawBuilder<unknown> {
-  const text = (pick: (r: BulkRollupRow) => string) => textArray(rows.map(pick));
+export function insertRollups(table: RollupTable, rows: readonly RollupRow[]): RawBuilder<unknown> {
+  const text = (pick: (r: RollupRow) => string) => textArray(rows.map(pick));
   const { bytes, lengths } = sketchBytes(rows);
   const offsets = new Array<number>(lengths.length);
   for (let i = 0, at = 1; i < lengths.length; at += lengths[i]!, i++) offsets[i] = at;
