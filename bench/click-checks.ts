@@ -1,6 +1,6 @@
 import { ANALYTICS_KIND_TITLES } from './analytics-bench.js';
 import { BUDGETS, SETTINGS } from './config.js';
-import type { BenchResults, Check } from './results.js';
+import { inFlightLabel, type BenchResults, type Check } from './results.js';
 
 /** Records a budget that could not be measured (skipped parts are reported by the caller). */
 export type Fail = (name: string, budget: string, error: string | undefined) => void;
@@ -15,7 +15,7 @@ export function ingestChecks(g: BenchResults['ingest'], out: Check[], fail: Fail
   const rate = (x: number) => Math.round(x).toLocaleString('en-US');
   for (const run of g.runs) {
     out.push({
-      name: `Click ingest into PostgreSQL, ${run.loops} loop${run.loops > 1 ? 's' : ''} (${SETTINGS.ingestPhase.batch.toLocaleString('en-US')}-click batches, ${run.seconds.toFixed(0)} s)`,
+      name: `Click ingest into PostgreSQL, ${inFlightLabel(run.loops)} (${SETTINGS.ingestPhase.batch.toLocaleString('en-US')}-click batches, ${run.seconds.toFixed(0)} s)`,
       value: `${rate(run.clicksPerSec)} clicks/s (batch p50 ${run.batchP50Ms.toFixed(0)} ms, p99 ${run.batchP99Ms.toFixed(0)} ms)${run.ranOut ? '; ran out of generated clicks' : ''}`,
       budget, pass: run.clicksPerSec >= BUDGETS.ingestClicksPerSec,
     });

@@ -83,7 +83,7 @@ export const SETTINGS = {
     batch: INGEST_BATCH,
     warmupS: intFromEnv('BENCH_INGEST_WARMUP_S', 5),
     durationS: intFromEnv('BENCH_INGEST_DURATION_S', 25),
-    /** Ingest loops running at once (each its own connection); each count is a measured run. */
+    /** Batches handed to ClickIngest at once (results.ts, IngestRun.loops); each count is a measured run. */
     loops: [1, 2],
     /** Most clicks generated ahead of one measured run (memory bound; the run ends early if they run out). */
     maxPregenerated: 1_500_000,

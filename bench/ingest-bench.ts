@@ -22,7 +22,7 @@ import { generateSlug } from '../src/core/links/slug.js';
 import { SETTINGS } from './config.js';
 import { createScratchDatabase } from './postgres.js';
 import { aborted } from './processes.js';
-import type { BenchResults, IngestRun } from './results.js';
+import { inFlightLabel, type BenchResults, type IngestRun } from './results.js';
 import { percentile } from './stats.js';
 import { MINUTE_MS } from '../src/core/time-units.js';
 
@@ -50,10 +50,10 @@ export async function benchIngest(ctx: { adminUrl: string; log(line: string): vo
       if (aborted()) throw new Error(aborted()!);
       const planned = Math.min(s.maxPregenerated, Math.ceil(result.warmup.clicksPerSec * loops * s.durationS * 1.5 / s.batch) * s.batch);
       const batches = generate(planned);
-      ctx.log(`  ${loops} loop(s): ${s.durationS} s, ${planned.toLocaleString('en-US')} clicks generated beforehand`);
+      ctx.log(`  ${inFlightLabel(loops)}: ${s.durationS} s, ${planned.toLocaleString('en-US')} clicks generated beforehand`);
       const measured = await run(ingest, batches, loops, s.durationS);
       result.runs.push(measured);
-      ctx.log(`  ${loops} loop(s): ${Math.round(measured.clicksPerSec).toLocaleString('en-US')} clicks/s, batch p50 ${measured.batchP50Ms.toFixed(0)} ms, p99 ${measured.batchP99Ms.toFixed(0)} ms`);
+      ctx.log(`  ${inFlightLabel(loops)}: ${Math.round(measured.clicksPerSec).toLocaleString('en-US')} clicks/s, batch p50 ${measured.batchP50Ms.toFixed(0)} ms, p99 ${measured.batchP99Ms.toFixed(0)} ms`);
     }
 
     const sent = [result.warmup, ...result.runs].reduce((sum, r) => sum + r.clicks, 0);
@@ -69,8 +69,9 @@ export async function benchIngest(ctx: { adminUrl: string; log(line: string): vo
 }
 
 /**
- * `loops` ingest loops take batches from one list until `durationS` has passed (or the list
- * is used up); throughput is the clicks stored over the wall time until the last commit.
+ * `loops` loops hand batches from one list to the same ClickIngest until `durationS` has passed
+ * (or the list is used up), so that many batches are in its hands at once; throughput is the
+ * clicks stored over the wall time until the last commit.
  */
 async function run(ingest: ClickIngest, batches: CapturedClick[][], loops: number, durationS: number): Promise<IngestRun> {
   const latencies: number[] = [];

@@ -1,6 +1,6 @@
 import { PHASES } from './config.js';
 import type { LoadRun } from './load.js';
-import type { BenchResults, RedirectResult } from './results.js';
+import { inFlightLabel, type BenchResults, type RedirectResult } from './results.js';
 
 function table(headers: string[], rows: string[][], rightAlign: (col: number) => boolean): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -71,7 +71,7 @@ export function renderReport(r: BenchResults): string {
     out.push('');
     out.push(`Click ingest into PostgreSQL ${r.ingest.version ?? '?'} through ClickIngest (salt, enricher, SqlClickStore), clicks generated beforehand; warm-up not counted:`);
     out.push('');
-    const runs = [...(r.ingest.warmup ? [{ ...r.ingest.warmup, label: 'warm-up' }] : []), ...r.ingest.runs.map((x) => ({ ...x, label: `${x.loops} loop${x.loops > 1 ? 's' : ''}` }))];
+    const runs = [...(r.ingest.warmup ? [{ ...r.ingest.warmup, label: 'warm-up' }] : []), ...r.ingest.runs.map((x) => ({ ...x, label: inFlightLabel(x.loops) }))];
     out.push(table(['Run', 'Clicks', 'Seconds', 'Clicks/s', 'Batches', 'Batch p50 ms', 'Batch p99 ms', 'Batch max ms'],
       runs.map((x) => [x.label, int(x.clicks), fixed(x.seconds), int(x.clicksPerSec), int(x.batches), fixed(x.batchP50Ms, 0), fixed(x.batchP99Ms, 0), fixed(x.batchMaxMs, 0)]),
       (col) => col >= 1));

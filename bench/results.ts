@@ -87,7 +87,10 @@ export interface JobsBenchResult {
 }
 
 export interface IngestRun {
-  /** Ingest loops running at once. */
+  /**
+   * Batches handed to one ClickIngest at once: 1, one after another; 2, the next one enriched and
+   * prepared while one is written, as ClickBuffer and the stream consumer do.
+   */
   loops: number;
   clicks: number;
   seconds: number;
@@ -128,4 +131,9 @@ export interface Check {
   value: string;
   budget: string;
   pass: boolean | null;
+}
+
+/** How a run handed batches to ingest, for the report. */
+export function inFlightLabel(batches: number): string {
+  return batches === 1 ? '1 batch at a time' : `${batches} batches in flight`;
 }

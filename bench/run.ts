@@ -3,7 +3,7 @@
 //   2. embedded cold start on a warm data dir (spawn -> GET /readyz 200)
 //   3. idle RSS, embedded and (when reachable) on PostgreSQL
 //   4. link creation and list/search latency with 1 M links stored (PostgreSQL, when reachable)
-//   5. click ingest into PostgreSQL through ClickIngest (enricher + SqlClickStore), 1 and 2 loops
+//   5. click ingest into PostgreSQL through ClickIngest (enricher + SqlClickStore), 1 and 2 batches in flight
 //   6. analytics latency over 10 M clicks seeded by `curt seed-clicks` (PostgreSQL)
 //   7. jobs through the durable queue: enqueue and process rates (PostgreSQL)
 //   8. webhook deliveries/s from the delivery handler to a local receiver (embedded PGlite)
@@ -389,7 +389,7 @@ async function ingestPhase(): Promise<void> {
   const pg = await postgresOrSkip(results.ingest);
   if (!pg) return;
   const s = SETTINGS.ingestPhase;
-  log(`click ingest into PostgreSQL ${pg.version}: ClickIngest (enricher + SqlClickStore), ${s.durationS} s per run with ${s.loops.join(', ')} loop(s)`);
+  log(`click ingest into PostgreSQL ${pg.version}: ClickIngest (enricher + SqlClickStore), ${s.durationS} s per run with ${s.loops.join(', ')} batch(es) in flight`);
   results.ingest.version = pg.version;
   try {
     await benchIngest({ adminUrl: SETTINGS.postgresAdminUrl, log }, results.ingest);

@@ -184,6 +184,8 @@ async function clickStream(config: Config, role: Role, ingest: ClickIngest, onEr
 
 /** Stream entries (one per event-loop turn of held redirects) written before waiting for Redis' replies. */
 const STREAM_WRITES_IN_FLIGHT = 8;
+/** Batches handed to ClickIngest at once without a stream: one being written, one being prepared. */
+const INGEST_WRITES_IN_FLIGHT = 2;
 
 export async function createCurt(config: Config, options: CurtOptions = {}): Promise<Curt> {
   const role = options.role ?? 'all';
@@ -204,7 +206,9 @@ export async function createCurt(config: Config, options: CurtOptions = {}): Pro
   const clicks = new ClickBuffer(stream?.sink ?? spool ?? ingest, {
     intervalMs: options.clickFlushMs ?? 1000,
     // XADDs pipeline on one connection: a turn's held responses wait for one round trip, not a queue of them.
-    concurrentWrites: stream ? STREAM_WRITES_IN_FLIGHT : 1,
+    // Straight into the database: the next batch is prepared while one is written (ClickIngest).
+    // The spool is one file appended in order.
+    concurrentWrites: stream ? STREAM_WRITES_IN_FLIGHT : spool ? 1 : INGEST_WRITES_IN_FLIGHT,
     onError: (error) => log?.warn({ err: error, buffered: clicks.stats().buffered }, 'click batch not stored; kept for the next attempt'),
   });
   const services = buildServices(config, handle, {

@@ -63,6 +63,34 @@ for (const engine of engines) {
       await redis.del(key);
     });
 
+    it('hands over the next entries while the ones before are still being stored, and acknowledges each read once stored', async () => {
+      const link = buildLink(workspaceId);
+      await new SqlLinkRepository(handle.db).insertMany([link]);
+      linkId = link.id;
+      const key = `${uniquePrefix()}clicks`;
+      const sink = new RedisClickSink(connect(), key);
+      await sink.write(clicks(4));
+      let releaseFirst: () => void = () => {};
+      const firstHeld = new Promise<void>((resolve) => { releaseFirst = resolve; });
+      const handed: number[] = [];
+      const consumer = new RedisClickConsumer(connect(), async (batch) => {
+        handed.push(batch.length);
+        if (handed.length === 1) await firstHeld; // the first batch's write is slow
+        await ingest().ingest(batch);
+      }, { key, blockMs: 100, count: 1 });
+      consumer.start();
+      await until(async () => handed.length === 1);
+      await sink.write(clicks(6));
+      await until(async () => handed.length === 2);
+      const redis = connect();
+      assert.equal(((await redis.xpending(key, 'ingest')) as [number])[0], 2, 'both reads in hand, neither acknowledged yet');
+      releaseFirst();
+      await until(async () => (await stored()) === 10 && ((await redis.xpending(key, 'ingest')) as [number])[0] === 0);
+      await consumer.stop();
+      assert.equal(await linkClicks(), 10);
+      await redis.del(key);
+    });
+
     it('a consumer that dies after committing but before acknowledging: another claims the entry, nothing counts twice', async () => {
       const link = buildLink(workspaceId);
       await new SqlLinkRepository(handle.db).insertMany([link]);

@@ -108,9 +108,15 @@ export class RedisClickConsumer {
     return Promise.race([command, this.abandoned]);
   }
 
+  /**
+   * Reads the next entries while the ones before are still being stored: their clicks are
+   * enriched and prepared while the previous batch's transaction runs (ClickIngest), so the
+   * process and PostgreSQL work at the same time. At most two reads are in hand.
+   */
   private async loop(): Promise<void> {
     let retryOwn = true; // first, anything this consumer name left pending (none for a fresh name)
     let lastClaim = 0;
+    let storing: Promise<void> | null = null;
     while (!this.stopped) {
       try {
         await this.ensureGroup();
@@ -122,14 +128,26 @@ export class RedisClickConsumer {
           'BLOCK', this.options.blockMs ?? 1000, 'STREAMS', this.options.key, retryOwn ? '0' : '>')) as ReadReply;
         const entries = reply?.[0]?.[1] ?? [];
         if (retryOwn && entries.length === 0) retryOwn = false;
-        await this.process(entries);
+        const current = this.process(entries);
+        current.catch(() => {}); // heard when awaited below
+        const before = storing;
+        storing = current;
+        if (before) await before;
+        // The pending list is read again next: it must not hand back entries still being stored.
+        if (retryOwn) {
+          storing = null;
+          await current;
+        }
       } catch (error) {
+        if (storing) await storing.catch(() => {});
+        storing = null;
         if (this.stopped) break;
         this.options.onError?.(error);
         retryOwn = true; // what was read but not acknowledged is retried from this consumer's pending list
         await this.pause(1000);
       }
     }
+    if (storing) await storing.catch((error: unknown) => this.options.onError?.(error));
   }
 
   private groupReady = false;

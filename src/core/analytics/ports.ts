@@ -8,14 +8,27 @@ export interface ClickSink {
   pending?(linkId: string): number;
 }
 
-/** Durable storage of click events with their rollups and per-link counters. */
+/** A batch of click events with its writes worked out (the store's own type beyond `events`). */
+export interface PreparedClicks {
+  readonly events: readonly ClickEvent[];
+}
+
+/**
+ * Durable storage of click events with their rollups and per-link counters. Preparing (CPU)
+ * and writing (the database) are apart so that a batch can be prepared while the one before
+ * it is being written.
+ */
 export interface ClickStore {
+  /** Works out a batch's writes; yields to the event loop along the way. No I/O. */
+  prepare(events: readonly ClickEvent[]): Promise<PreparedClicks>;
   /**
    * Stores the events not stored before (by id), their rollups and the links' click counters,
    * all in one transaction, and returns the events that were new. Redelivered events are
    * skipped, so counts never double.
    */
-  ingest(events: ClickEvent[]): Promise<ClickEvent[]>;
+  write(prepared: PreparedClicks): Promise<ClickEvent[]>;
+  /** prepare, then write. */
+  ingest(events: readonly ClickEvent[]): Promise<ClickEvent[]>;
 }
 
 /** The salt of each UTC day's visitor ids, the same for every ingest process. */

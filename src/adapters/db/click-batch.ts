@@ -1,0 +1,121 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import type { ClickEvent } from '../../core/analytics/click.js';
+import type { PreparedClicks } from '../../core/analytics/ports.js';
+import { VisitorSketch } from '../../core/analytics/hll.js';
+import { boolArray, numberArray, textArray } from './array-literals.js';
+import { newRollupRows, sketchBytes, type RollupRow } from './rollup-rows.js';
+import { DAY_MS, HOUR_MS } from '../../core/time-units.js';
+
+/**
+ * Clicks worked on between two looks at the event loop while a batch is prepared: ~5 ms of
+ * CPU, so that the statements of the batch being written meanwhile are sent on promptly.
+ */
+const SLICE = 500;
+
+/** The raw rows' columns as array literals, in the order of the insert's unnest. */
+export interface RawColumns {
+  id: string; ms: string; workspaceId: string; linkId: string; domain: string; referrer: string; referrerHost: string;
+  country: string; device: string; browser: string; os: string; language: string; utmSource: string; utmMedium: string;
+  utmCampaign: string; utmTerm: string; utmContent: string; bot: string; visitorId: string;
+}
+
+/** One rollup table's rows as array literals, and their sketches as one buffer cut by offset and length. */
+export interface RollupColumns {
+  count: number;
+  workspaceId: string; linkId: string; dimension: string; bucket: string; bot: string; value: string; clicks: string;
+  sketches: Buffer; offsets: string; lengths: string;
+}
+
+/** Everything SqlClickStore writes for a batch, worked out before its transaction. */
+export interface SqlPreparedClicks extends PreparedClicks {
+  raw: RawColumns;
+  hourly: RollupColumns;
+  daily: RollupColumns;
+  /** (workspace, hour) pairs whose per-link dimension rows must be (re)built, in key order. */
+  hours: { workspaceIds: string[]; hours: number[] };
+  /** Clicks per link, in id order. */
+  links: { ids: string[]; clicks: number[] };
+}
+
+/**
+ * The batch's statement parameters: raw columns, rollup rows (hourly: workspace level, totals
+ * and every dimension, and per-link totals; daily: the same) with their sketches, the hours to
+ * roll and the link counters. Per-link dimension rows are built later, per closed hour, by
+ * LinkRollups. With `yielding`, the event loop gets a look every SLICE clicks and between
+ * encodings (a 20,000-click batch is ~0.3 s of CPU).
+ */
+export async function prepareClicks(events: readonly ClickEvent[], yielding: boolean): Promise<SqlPreparedClicks> {
+  const pause = yielding ? () => nextTurn() : () => undefined;
+  const hourly = newRollupRows();
+  const daily = newRollupRows();
+  const hours = new Map<string, { workspaceId: string; hour: number }>();
+  const links = new Map<string, number>();
+  for (let start = 0; start < events.length; start += SLICE) {
+    const end = Math.min(events.length, start + SLICE);
+    for (let i = start; i < end; i++) {
+      const e = events[i]!;
+      const register = VisitorSketch.register(e.visitorId);
+      const ms = e.at.getTime();
+      const hour = ms - (ms % HOUR_MS);
+      hourly.add(e, '', hour, register, true);
+      hourly.add(e, e.linkId, hour, register, false);
+      const day = ms - (ms % DAY_MS);
+      daily.add(e, '', day, register, true);
+      daily.add(e, e.linkId, day, register, false);
+      const hourKey = `${e.workspaceId}\u0000${hour}`;
+      if (!hours.has(hourKey)) hours.set(hourKey, { workspaceId: e.workspaceId, hour });
+      links.set(e.linkId, (links.get(e.linkId) ?? 0) + 1);
+    }
+    await pause();
+  }
+  const raw = rawColumns(events);
+  await pause();
+  // In primary-key order, so that concurrent ingest transactions lock rows in the same order.
+  const hourlyColumns = rollupColumns(hourly.take().sort(byKey));
+  await pause();
+  const dailyColumns = rollupColumns(daily.take().sort(byKey));
+  const hourKeys = [...hours.keys()].sort().map((k) => hours.get(k)!);
+  const linkIds = [...links.keys()].sort();
+  return {
+    events, raw, hourly: hourlyColumns, daily: dailyColumns,
+    hours: { workspaceIds: hourKeys.map((k) => k.workspaceId), hours: hourKeys.map((k) => k.hour) },
+    links: { ids: linkIds, clicks: linkIds.map((id) => links.get(id)!) },
+  };
+}
+
+function rawColumns(events: readonly ClickEvent[]): RawColumns {
+  const text = (pick: (e: ClickEvent) => string | null) => textArray(events.map(pick));
+  return {
+    id: text((e) => e.id), ms: numberArray(events.map((e) => e.at.getTime())), workspaceId: text((e) => e.workspaceId),
+    linkId: text((e) => e.linkId), domain: text((e) => e.domain), referrer: text((e) => e.referrer),
+    referrerHost: text((e) => e.referrerHost), country: text((e) => e.country), device: text((e) => e.device),
+    browser: text((e) => e.browser), os: text((e) => e.os), language: text((e) => e.language),
+    utmSource: text((e) => e.utmSource), utmMedium: text((e) => e.utmMedium), utmCampaign: text((e) => e.utmCampaign),
+    utmTerm: text((e) => e.utmTerm), utmContent: text((e) => e.utmContent), bot: boolArray(events.map((e) => e.bot)),
+    visitorId: text((e) => e.visitorId),
+  };
+}
+
+/** Sketches always sparse ('appendable'): a new row stores them, an existing one appends what follows the format byte. */
+function rollupColumns(rows: readonly RollupRow[]): RollupColumns {
+  const text = (pick: (r: RollupRow) => string) => textArray(rows.map(pick));
+  const { bytes, lengths } = sketchBytes(rows, 'appendable');
+  const offsets = new Array<number>(lengths.length);
+  for (let i = 0, at = 1; i < lengths.length; at += lengths[i]!, i++) offsets[i] = at;
+  return {
+    count: rows.length,
+    workspaceId: text((r) => r.workspaceId), linkId: text((r) => r.linkId), dimension: text((r) => r.dimension),
+    bucket: numberArray(rows.map((r) => r.bucket)), bot: boolArray(rows.map((r) => r.bot)), value: text((r) => r.value),
+    clicks: numberArray(rows.map((r) => r.clicks)), sketches: bytes, offsets: numberArray(offsets), lengths: numberArray(lengths),
+  };
+}
+
+/** The table's key order (text columns compare byte-wise under COLLATE "C" where it matters; any fixed order avoids deadlocks). */
+function byKey(a: RollupRow, b: RollupRow): number {
+  return cmp(a.workspaceId, b.workspaceId) || cmp(a.linkId, b.linkId) || cmp(a.dimension, b.dimension)
+    || a.bucket - b.bucket || Number(a.bot) - Number(b.bot) || cmp(a.value, b.value);
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
