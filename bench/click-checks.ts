@@ -24,6 +24,10 @@ export function ingestChecks(g: BenchResults['ingest'], out: Check[], fail: Fail
     const c = g.check;
     out.push({ name: 'Ingest: clicks sent = raw rows = links.clicks = rollup totals', value: `${rate(c.sent)} = ${rate(c.rawRows)} = ${rate(c.linkClicks)} = ${rate(c.rollupClicks)}`, budget: 'all equal', pass: c.ok });
   }
+  if (g.dailyRoll) {
+    const d = g.dailyRoll;
+    out.push({ name: 'Ingest: daily rows built once the day is closed (DailyRollups)', value: `${d.days} day(s), ${rate(d.clicks)} clicks: ${d.ms.toFixed(0)} ms (${(d.ms * 1000 / d.clicks).toFixed(2)} µs per click)`, budget: 'reported', pass: null });
+  }
   if (g.error !== undefined || g.runs.length < SETTINGS.ingestPhase.loops.length) fail('Click ingest into PostgreSQL', budget, g.error);
 }
 

@@ -8,6 +8,7 @@ import { CountryAddresses } from '../src/adapters/clicks/synthetic/country-addre
 import { SyntheticClicks, type SyntheticLink } from '../src/adapters/clicks/synthetic/synthetic-clicks.js';
 import { syntheticLinkInputs } from '../src/adapters/clicks/synthetic/synthetic-links.js';
 import { SqlClickStore } from '../src/adapters/db/click-store.sql.js';
+import { DailyRollups } from '../src/adapters/db/daily-rollups.sql.js';
 import { openPostgres, type Db } from '../src/adapters/db/database.js';
 import { migrate } from '../src/adapters/db/migrator.js';
 import { SqlLinkRepository } from '../src/adapters/db/repositories/link-repository.sql.js';
@@ -62,6 +63,14 @@ export async function benchIngest(ctx: { adminUrl: string; log(line: string): vo
       (select coalesce(sum(clicks), 0) from click_rollups_hourly where link_id = '' and dimension = '') as rollups`.execute(handle.db)).rows[0]!;
     const check = { sent, rawRows: Number(counts.raw), linkClicks: Number(counts.links), rollupClicks: Number(counts.rollups) };
     result.check = { ...check, ok: check.rawRows === sent && check.linkClicks === sent && check.rollupClicks === sent };
+    // Daily rows are built once a day is closed; rolling the bench's day(s) now shows what that costs per click.
+    const days = (await sql<{ workspace_id: string; day: number }>`select workspace_id, (extract(epoch from bucket) * 1000)::bigint as day
+      from click_day_rollups where stale`.execute(handle.db)).rows;
+    const rollStarted = performance.now();
+    const daily = new DailyRollups(handle.db);
+    for (const d of days) await daily.roll(d.workspace_id, Number(d.day));
+    result.dailyRoll = { days: days.length, clicks: sent, ms: performance.now() - rollStarted };
+    ctx.log(`  daily roll of ${days.length} day(s): ${result.dailyRoll.ms.toFixed(0)} ms`);
   } finally {
     await handle.close().catch(() => {});
     await scratch.drop().catch((error: unknown) => ctx.log(`could not drop ${scratch.name} yet (${error instanceof Error ? error.message : String(error)}); trying again at cleanup`));

@@ -2,6 +2,7 @@ import type { Db } from '../adapters/db/database.js';
 import { ClickPartitions } from '../adapters/db/click-partitions.sql.js';
 import { SqlJobQueue } from '../adapters/db/job-queue.sql.js';
 import { SqlLinkExpiry } from '../adapters/db/link-expiry.sql.js';
+import { DailyRollups } from '../adapters/db/daily-rollups.sql.js';
 import { LinkRollups } from '../adapters/db/link-rollups.sql.js';
 import { SqlOutbox } from '../adapters/db/outbox.sql.js';
 import type { EventSubscriber } from '../core/events/domain-event.js';
@@ -74,6 +75,8 @@ export function buildJobs(deps: JobsDeps, options: JobsOptions = {}): Jobs {
   system('maintenance.housekeeping', '0 * * * *', () => deps.housekeeping.run());
   const rollups = new LinkRollups(db);
   system('clicks.rollup-links', '* * * * *', () => rollups.run());
+  const days = new DailyRollups(db);
+  system('clicks.rollup-days', '* * * * *', () => days.run());
   if (deps.clickRetentionDays > 0) {
     const partitions = new ClickPartitions(db);
     system('clicks.prune', '5 * * * *', () => partitions.prune(Date.now() - deps.clickRetentionDays * 86_400_000));

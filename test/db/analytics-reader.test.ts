@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { SqlClickStore } from '../../src/adapters/db/click-store.sql.js';
+import { DailyRollups } from '../../src/adapters/db/daily-rollups.sql.js';
 import type { DatabaseHandle, Db } from '../../src/adapters/db/database.js';
 import { SqlDomainRepository } from '../../src/adapters/db/repositories/domain-repository.sql.js';
 import { SqlLinkRepository } from '../../src/adapters/db/repositories/link-repository.sql.js';
@@ -183,13 +184,14 @@ for (const engine of engines) {
         });
       }
       await new SqlClickStore(db).ingest(events);
+      assert.equal(await new DailyRollups(db).run(Date.now(), 100), 5, 'the five closed days are rolled');
     });
     after(async () => { await handle.close(); });
 
     const askFresh = () => querier(analyticsService(db), workspaceId); // a new reader reads click_rollup_coverage again
     const range = { from: '2026-07-01', to: '2026-07-06' };
 
-    it('ingest writes one daily total row per link and day, and top links and a link\'s series read them', async () => {
+    it('the daily pass writes one daily total row per link and day, and top links and a link\'s series read them', async () => {
       const rows = await sql<{ n: number }>`select count(*) as n from click_rollups_daily
         where workspace_id = ${workspaceId} and link_id <> '' and dimension = '' and bot = false`.execute(db);
       assert.equal(Number(rows.rows[0]!.n), 15, '3 links x 5 days');
@@ -263,9 +265,10 @@ for (const engine of engines) {
         }
       }
       const store = new SqlClickStore(db);
-      // 500 clicks per batch: each batch's entries are appended to the day's rows, which outgrow
-      // the compaction threshold on the sixth and are rewritten dense.
+      // 500 clicks per batch: each batch's entries are appended to the hour's rows; the daily pass
+      // then merges each day's hours into dense daily rows.
       for (let i = 0; i < events.length; i += 500) await store.ingest(events.slice(i, i + 500));
+      await new DailyRollups(db).run(Date.now(), 100);
       ask = querier(analyticsService(db), workspaceId);
     });
     after(async () => { await handle.close(); });

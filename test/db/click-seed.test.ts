@@ -5,6 +5,7 @@ import { DefaultClickEnricher } from '../../src/adapters/clicks/click-enricher.j
 import { SyntheticClicks } from '../../src/adapters/clicks/synthetic/synthetic-clicks.js';
 import { SqlClickBulkLoader } from '../../src/adapters/db/click-bulk-load.sql.js';
 import { SqlClickStore } from '../../src/adapters/db/click-store.sql.js';
+import { DailyRollups } from '../../src/adapters/db/daily-rollups.sql.js';
 import { LinkRollups } from '../../src/adapters/db/link-rollups.sql.js';
 import type { DatabaseHandle, Db } from '../../src/adapters/db/database.js';
 import { SqlLinkRepository } from '../../src/adapters/db/repositories/link-repository.sql.js';
@@ -87,6 +88,8 @@ for (const engine of engines) {
       // Ingest leaves per-link dimension rows to the background pass; roll every hour now.
       const rolled = await new LinkRollups(ingestDb.db).run(Date.now() + 7 * 86_400_000, 1000);
       assert.ok(rolled >= 2, `rolled ${rolled} hours`);
+      // And daily rows to the daily pass (the bulk load writes them complete).
+      assert.equal(await new DailyRollups(ingestDb.db).run(Date.now(), 100), 2, 'two days rolled');
       const states = async (db: DatabaseHandle) => (await db.db.selectFrom('click_link_rollups' as never).select(['workspace_id' as never, 'bucket' as never, 'stale' as never]).orderBy('bucket' as never).execute());
       assert.deepEqual(await states(bulkDb), await states(ingestDb), 'the bulk load marks its hours rolled');
 

@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { ClickPartitions } from '../../src/adapters/db/click-partitions.sql.js';
 import { SqlClickStore } from '../../src/adapters/db/click-store.sql.js';
+import { DailyRollups } from '../../src/adapters/db/daily-rollups.sql.js';
 import { LinkRollups } from '../../src/adapters/db/link-rollups.sql.js';
 import type { DatabaseHandle, Db } from '../../src/adapters/db/database.js';
 import { SqlLinkRepository } from '../../src/adapters/db/repositories/link-repository.sql.js';
@@ -78,7 +79,11 @@ for (const engine of engines) {
       assert.equal((await rollup('click_rollups_hourly', linkId, 'country', '')).clicks, 1, 'unknown country is value ""');
       assert.equal((await rollup('click_rollups_hourly', linkId, 'referrerHost', 'news.example')).clicks, 1);
       assert.equal((await rollup('click_rollups_hourly', linkId, 'device', 'bot', true)).clicks, 1);
+      const day = Math.floor(now / DAY) * DAY;
+      assert.equal((await rollup('click_rollups_daily', '', 'country', 'US')).rows, 0, 'daily rows wait for the day to close');
+      assert.equal(await new DailyRollups(db).roll(workspaceId, day), true);
       assert.ok((await rollup('click_rollups_daily', '', 'country', 'US')).clicks >= 2, 'workspace level, daily');
+      assert.deepEqual(await rollup('click_rollups_daily', linkId, '', ''), { clicks: 4, visitors: 4, rows: 1 }, 'per-link daily total');
     });
 
     it('stores every value as sent: quotes, backslashes, control characters, braces, commas, the word null, non-ASCII, empty', async () => {

@@ -6,6 +6,7 @@ import { isoArray, mergedSketches, rawClicks, rollupRows, type RollupLevel } fro
 import type { Db } from './database.js';
 import { coverBuckets, type RollupCover } from './rollup-cover.js';
 import { Tally, visitorsOf } from './visitor-tally.js';
+import { DAY_MS } from '../../core/time-units.js';
 
 /**
  * Candidates whose sketches the first round reads when ranking by visitors, as a multiple of
@@ -30,7 +31,7 @@ export class SqlAnalyticsReader implements AnalyticsReader {
     const level: RollupLevel = scope.links ? 'link' : 'workspace';
     // width_bucket numbers the buckets 1..n; no row straddles a bound (see coverBuckets).
     const n = sql<number>`width_bucket(r.bucket, ${isoArray(bounds)}::timestamptz[])`;
-    const cover = coverBuckets(bounds, await this.dailyFrom(level, ''));
+    const cover = await this.cover(scope, bounds, level, '');
     const rows = await mergedSketches(n, rollupRows(scope, level, cover, '')).execute(this.db);
     const buckets = bounds.slice(1).map(() => new Tally());
     for (const row of rows.rows) buckets[row.key - 1]!.add(Number(row.clicks), row.visitors);
@@ -42,13 +43,28 @@ export class SqlAnalyticsReader implements AnalyticsReader {
   async breakdown(scope: AnalyticsScope, by: Dimension | 'link', range: Range, metric: Metric, limit: number): Promise<{ rows: KeyedCounts[]; total: Counts }> {
     const level: RollupLevel = by === 'link' || scope.links ? 'link' : 'workspace';
     const dimension = by === 'link' ? '' : by;
-    const breakdown = new Breakdown(this.db, scope, level, coverBuckets([range.from, range.to], await this.dailyFrom(level, dimension)), dimension);
+    const breakdown = new Breakdown(this.db, scope, level, await this.cover(scope, [range.from, range.to], level, dimension), dimension);
     // Independent reads: on PostgreSQL they run on two pooled connections at once.
     const [{ total }, rows] = await Promise.all([
       this.series(scope, [range.from, range.to], 'rollups'),
       metric === 'clicks' ? breakdown.byClicks(limit) : breakdown.byVisitors(limit),
     ]);
     return { rows, total };
+  }
+
+  /** The rollup rows that answer the buckets: daily ones where they exist and are complete. */
+  private async cover(scope: AnalyticsScope, bounds: readonly number[], level: RollupLevel, dimension: string): Promise<RollupCover> {
+    const dailyFrom = await this.dailyFrom(level, dimension);
+    if (dailyFrom === Infinity) return coverBuckets(bounds, dailyFrom);
+    return coverBuckets(bounds, dailyFrom, await this.staleDays(scope.workspaceId, bounds[0]!, bounds.at(-1)!));
+  }
+
+  /** The workspace's days in [from, to) whose daily rows are not built yet (DailyRollups): today's, at least, once it has clicks. */
+  private async staleDays(workspaceId: string, from: number, to: number): Promise<Set<number>> {
+    const rows = await sql<{ day: number }>`select (extract(epoch from bucket) * 1000)::bigint as day from click_day_rollups
+      where workspace_id = ${workspaceId} and stale and bucket >= ${new Date(from - DAY_MS).toISOString()}::timestamptz
+        and bucket < ${new Date(to).toISOString()}::timestamptz`.execute(this.db);
+    return new Set(rows.rows.map((r) => Number(r.day)));
   }
 
   /**

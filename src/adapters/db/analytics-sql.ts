@@ -39,7 +39,7 @@ function matchingLinks(scope: AnalyticsScope): RawBuilder<unknown> {
  * `link_id <> ''` would read every link-level row of every dimension and hour (the key is not
  * dimension-first), seconds for a busy workspace; the ids then drive one range scan per link.
  */
-function linksWithRollups(workspaceId: string): RawBuilder<unknown> {
+export function linksWithRollups(workspaceId: string): RawBuilder<unknown> {
   const next = (after: RawBuilder<unknown>) =>
     sql`select x.link_id from click_rollups_hourly x where x.workspace_id = ${workspaceId} and x.link_id > ${after} order by x.link_id limit 1`;
   return sql`with recursive ids(id) as (

@@ -26,29 +26,36 @@ export interface RollupColumns {
   sketches: Buffer; offsets: string; lengths: string;
 }
 
+/** Workspaces and bucket starts (epoch ms), pairwise. */
+export interface BucketKeys {
+  workspaceIds: string[];
+  buckets: number[];
+}
+
 /** Everything SqlClickStore writes for a batch, worked out before its transaction. */
 export interface SqlPreparedClicks extends PreparedClicks {
   raw: RawColumns;
   hourly: RollupColumns;
-  daily: RollupColumns;
   /** (workspace, hour) pairs whose per-link dimension rows must be (re)built, in key order. */
-  hours: { workspaceIds: string[]; hours: number[] };
+  hours: BucketKeys;
+  /** (workspace, UTC day) pairs whose daily rows must be (re)built, in key order. */
+  days: BucketKeys;
   /** Clicks per link, in id order. */
   links: { ids: string[]; clicks: number[] };
 }
 
 /**
- * The batch's statement parameters: raw columns, rollup rows (hourly: workspace level, totals
- * and every dimension, and per-link totals; daily: the same) with their sketches, the hours to
- * roll and the link counters. Per-link dimension rows are built later, per closed hour, by
- * LinkRollups. With `yielding`, the event loop gets a look every SLICE clicks and between
- * encodings (a 20,000-click batch is ~0.3 s of CPU).
+ * The batch's statement parameters: raw columns, hourly rollup rows (workspace level, totals
+ * and every dimension, and per-link totals) with their sketches, the hours and days to roll
+ * and the link counters. Per-link dimension rows are built later, per closed hour, by
+ * LinkRollups, and daily rows per closed day by DailyRollups. With `yielding`, the event loop
+ * gets a look every SLICE clicks and between encodings (a 20,000-click batch is ~0.3 s of CPU).
  */
 export async function prepareClicks(events: readonly ClickEvent[], yielding: boolean): Promise<SqlPreparedClicks> {
   const pause = yielding ? () => nextTurn() : () => undefined;
   const hourly = newRollupRows();
-  const daily = newRollupRows();
-  const hours = new Map<string, { workspaceId: string; hour: number }>();
+  const hours = new BucketSet();
+  const days = new BucketSet();
   const links = new Map<string, number>();
   for (let start = 0; start < events.length; start += SLICE) {
     const end = Math.min(events.length, start + SLICE);
@@ -59,11 +66,8 @@ export async function prepareClicks(events: readonly ClickEvent[], yielding: boo
       const hour = ms - (ms % HOUR_MS);
       hourly.add(e, '', hour, register, true);
       hourly.add(e, e.linkId, hour, register, false);
-      const day = ms - (ms % DAY_MS);
-      daily.add(e, '', day, register, true);
-      daily.add(e, e.linkId, day, register, false);
-      const hourKey = `${e.workspaceId}\u0000${hour}`;
-      if (!hours.has(hourKey)) hours.set(hourKey, { workspaceId: e.workspaceId, hour });
+      hours.add(e.workspaceId, hour);
+      days.add(e.workspaceId, ms - (ms % DAY_MS));
       links.set(e.linkId, (links.get(e.linkId) ?? 0) + 1);
     }
     await pause();
@@ -72,15 +76,34 @@ export async function prepareClicks(events: readonly ClickEvent[], yielding: boo
   await pause();
   // In primary-key order, so that concurrent ingest transactions lock rows in the same order.
   const hourlyColumns = rollupColumns(hourly.take().sort(byKey));
-  await pause();
-  const dailyColumns = rollupColumns(daily.take().sort(byKey));
-  const hourKeys = [...hours.keys()].sort().map((k) => hours.get(k)!);
   const linkIds = [...links.keys()].sort();
   return {
-    events, raw, hourly: hourlyColumns, daily: dailyColumns,
-    hours: { workspaceIds: hourKeys.map((k) => k.workspaceId), hours: hourKeys.map((k) => k.hour) },
+    events, raw, hourly: hourlyColumns, hours: hours.keys(), days: days.keys(),
     links: { ids: linkIds, clicks: linkIds.map((id) => links.get(id)!) },
   };
+}
+
+/** Distinct (workspace, bucket) pairs; a batch has a handful (a few workspaces, one or two hours). */
+class BucketSet {
+  private readonly byWorkspace = new Map<string, Set<number>>();
+
+  add(workspaceId: string, bucket: number): void {
+    let buckets = this.byWorkspace.get(workspaceId);
+    if (buckets === undefined) this.byWorkspace.set(workspaceId, (buckets = new Set()));
+    buckets.add(bucket);
+  }
+
+  /** In key order (workspace, then bucket), so that concurrent transactions lock them in the same order. */
+  keys(): BucketKeys {
+    const out: BucketKeys = { workspaceIds: [], buckets: [] };
+    for (const workspaceId of [...this.byWorkspace.keys()].sort(cmp)) {
+      for (const bucket of [...this.byWorkspace.get(workspaceId)!].sort((a, b) => a - b)) {
+        out.workspaceIds.push(workspaceId);
+        out.buckets.push(bucket);
+      }
+    }
+    return out;
+  }
 }
 
 function rawColumns(events: readonly ClickEvent[]): RawColumns {

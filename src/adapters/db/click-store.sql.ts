@@ -4,23 +4,22 @@ import { VisitorSketch } from '../../core/analytics/hll.js';
 import type { ClickStore, PreparedClicks } from '../../core/analytics/ports.js';
 import type { Database } from './schema.js';
 import type { Db } from './database.js';
-import { prepareClicks, type RawColumns, type RollupColumns, type SqlPreparedClicks } from './click-batch.js';
+import { prepareClicks, type BucketKeys, type RawColumns, type RollupColumns, type SqlPreparedClicks } from './click-batch.js';
 import { ClickPartitions } from './click-partitions.sql.js';
 
 /** A stored sketch past this size (appended entries piling up) is rewritten in canonical form. */
 const COMPACT_BYTES = 8192;
-
-type RollupTable = 'click_rollups_hourly' | 'click_rollups_daily';
 
 /**
  * Click ingest on PostgreSQL/PGlite. A batch's parameters are worked out first (click-batch.ts,
  * assuming every event is new), then one transaction writes:
  *  1. raw rows, `ON CONFLICT (id, at) DO NOTHING`, so only new events count (if some were
  *     stored before, the rest of the batch is prepared again without them);
- *  2. rollups of the new events, aggregated in memory first: counts are added in SQL, and
- *     visitor sketches are appended in SQL without being read (see hll.ts), except rows
+ *  2. hourly rollups of the new events, aggregated in memory first: counts are added in SQL,
+ *     and visitor sketches are appended in SQL without being read (see hll.ts), except rows
  *     that grew past COMPACT_BYTES, which are read, merged and rewritten;
- *  3. the hours written are marked for LinkRollups (per-link dimension rows);
+ *  3. the hours written are marked for LinkRollups (per-link dimension rows), the days for
+ *     DailyRollups (daily rows, built from the hourly ones once the day is closed);
  *  4. links.clicks, the per-link counter that maxClicks is enforced from.
  * Rows are written in key order so concurrent ingest processes cannot deadlock.
  */
@@ -52,9 +51,8 @@ export class SqlClickStore implements ClickStore {
         if (fresh.length === 0) return [];
         rest = await prepareClicks(fresh, false);
       }
-      await upsertRollups(tx, 'click_rollups_hourly', rest.hourly);
-      await upsertRollups(tx, 'click_rollups_daily', rest.daily);
-      await markHoursToRoll(tx, rest.hours);
+      await upsertRollups(tx, rest.hourly);
+      await markToRoll(tx, rest.hours, rest.days);
       await addLinkClicks(tx, rest.links);
       return [...rest.events];
     });
@@ -93,11 +91,11 @@ async function insertRaw(tx: Transaction<Database>, c: RawColumns): Promise<Set<
  * A new row stores the batch's sketch; an existing one gets the batch's entries appended (no
  * read). The sketches travel as one binary parameter, cut apart by offset and length in SQL.
  */
-async function upsertRollups(tx: Transaction<Database>, table: RollupTable, c: RollupColumns): Promise<void> {
+async function upsertRollups(tx: Transaction<Database>, c: RollupColumns): Promise<void> {
   if (c.count === 0) return;
   const grown = await sql<{ workspace_id: string; link_id: string; dimension: string; bucket_ms: number; bot: boolean; value: string }>`
     with up as (
-      insert into ${sql.table(table)} as r (workspace_id, link_id, dimension, bucket, bot, value, clicks, visitors)
+      insert into click_rollups_hourly as r (workspace_id, link_id, dimension, bucket, bot, value, clicks, visitors)
       select w, l, d, 'epoch'::timestamptz + b * interval '1 millisecond', bo, v, c, substring(${c.sketches}::bytea from o for n)
       from unnest(${c.workspaceId}::text[], ${c.linkId}::text[], ${c.dimension}::text[], ${c.bucket}::bigint[], ${c.bot}::bool[],
         ${c.value}::text[], ${c.clicks}::bigint[], ${c.offsets}::int[], ${c.lengths}::int[]) as t(w, l, d, b, bo, v, c, o, n)
@@ -107,15 +105,15 @@ async function upsertRollups(tx: Transaction<Database>, table: RollupTable, c: R
     )
     select workspace_id, link_id, dimension, (extract(epoch from bucket) * 1000)::bigint as bucket_ms, bot, value
     from up where size > ${COMPACT_BYTES}`.execute(tx);
-  if (grown.rows.length > 0) await compact(tx, table, grown.rows);
+  if (grown.rows.length > 0) await compact(tx, grown.rows);
 }
 
 /** Rewrites grown rows' sketches in canonical form (dense past ~1365 visitors: 4,097 bytes). */
-async function compact(tx: Transaction<Database>, table: RollupTable,
+async function compact(tx: Transaction<Database>,
   keys: { workspace_id: string; link_id: string; dimension: string; bucket_ms: number; bot: boolean; value: string }[]): Promise<void> {
   const col = <T>(pick: (k: (typeof keys)[number]) => T): T[] => keys.map(pick);
   const rows = await sql<{ n: number; visitors: Uint8Array }>`
-    select t.n, r.visitors from ${sql.table(table)} r
+    select t.n, r.visitors from click_rollups_hourly r
     join unnest(${col((k) => k.workspace_id)}::text[], ${col((k) => k.link_id)}::text[], ${col((k) => k.dimension)}::text[],
       ${col((k) => k.bucket_ms)}::bigint[], ${col((k) => k.bot)}::bool[], ${col((k) => k.value)}::text[])
       with ordinality as t(w, l, d, b, bo, v, n)
@@ -127,7 +125,7 @@ async function compact(tx: Transaction<Database>, table: RollupTable,
     return { n: Number(row.n), visitors: Buffer.from(sketch.toBytes()).toString('hex') };
   });
   await sql`
-    update ${sql.table(table)} r set visitors = decode(c.x, 'hex')
+    update click_rollups_hourly r set visitors = decode(c.x, 'hex')
     from unnest(${col((k) => k.workspace_id)}::text[], ${col((k) => k.link_id)}::text[], ${col((k) => k.dimension)}::text[],
       ${col((k) => k.bucket_ms)}::bigint[], ${col((k) => k.bot)}::bool[], ${col((k) => k.value)}::text[])
       with ordinality as t(w, l, d, b, bo, v, n)
@@ -137,14 +135,21 @@ async function compact(tx: Transaction<Database>, table: RollupTable,
 }
 
 /**
- * The hours this batch wrote to need their per-link dimension rows (re)built: a late click in
- * an hour already rolled makes it stale again. Same transaction, so the pass never misses one.
+ * The hours this batch wrote to need their per-link dimension rows (re)built, and its days
+ * their daily rows: a late click in an hour or a day already rolled makes it stale again. Same
+ * transaction, so the passes never miss one.
  */
-async function markHoursToRoll(tx: Transaction<Database>, keys: SqlPreparedClicks['hours']): Promise<void> {
-  await sql`insert into click_link_rollups (workspace_id, bucket, stale)
+async function markToRoll(tx: Transaction<Database>, hours: BucketKeys, days: BucketKeys): Promise<void> {
+  await sql`with hours as (
+      insert into click_link_rollups (workspace_id, bucket, stale)
+      select w, 'epoch'::timestamptz + b * interval '1 millisecond', true
+      from unnest(${hours.workspaceIds}::text[], ${hours.buckets}::bigint[]) as t(w, b)
+      on conflict (workspace_id, bucket) do update set stale = true where not click_link_rollups.stale
+    )
+    insert into click_day_rollups (workspace_id, bucket, stale)
     select w, 'epoch'::timestamptz + b * interval '1 millisecond', true
-    from unnest(${keys.workspaceIds}::text[], ${keys.hours}::bigint[]) as t(w, b)
-    on conflict (workspace_id, bucket) do update set stale = true where not click_link_rollups.stale`.execute(tx);
+    from unnest(${days.workspaceIds}::text[], ${days.buckets}::bigint[]) as t(w, b)
+    on conflict (workspace_id, bucket) do update set stale = true where not click_day_rollups.stale`.execute(tx);
 }
 
 async function addLinkClicks(tx: Transaction<Database>, links: SqlPreparedClicks['links']): Promise<void> {

@@ -15,12 +15,12 @@ export interface RollupCover {
 /**
  * Splits each bucket [bounds[i], bounds[i + 1]) into the whole UTC days inside it that have
  * daily rows (from `dailyFrom` on: -Infinity for always, Infinity for never, e.g. per-link
- * dimension rows, which are hourly only) and the rest (hourly rows). Adjacent ranges are
- * merged, so a 30-day range becomes one daily range and at most two hourly ones: ~30 rows per
- * value instead of 720. A row's bucket then tells which series bucket it belongs to, since no
- * daily row straddles a bound.
+ * dimension rows, which are hourly only; except `staleDays`, day starts whose daily rows are
+ * not built yet) and the rest (hourly rows). Adjacent ranges are merged, so a 30-day range
+ * becomes one daily range and at most a few hourly ones: ~30 rows per value instead of 720.
+ * A row's bucket then tells which series bucket it belongs to, since no daily row straddles a bound.
  */
-export function coverBuckets(bounds: readonly number[], dailyFrom: number): RollupCover {
+export function coverBuckets(bounds: readonly number[], dailyFrom: number, staleDays: ReadonlySet<number> = NONE): RollupCover {
   const cover: RollupCover = { daily: [], hourly: [] };
   for (let i = 0; i + 1 < bounds.length; i++) {
     const from = bounds[i]!;
@@ -33,11 +33,13 @@ export function coverBuckets(bounds: readonly number[], dailyFrom: number): Roll
       continue;
     }
     add(cover.hourly, from, firstDay);
-    add(cover.daily, firstDay, lastDay);
+    for (let day = firstDay; day < lastDay; day += DAY) add(staleDays.has(day) ? cover.hourly : cover.daily, day, day + DAY);
     add(cover.hourly, lastDay, to);
   }
   return cover;
 }
+
+const NONE: ReadonlySet<number> = new Set();
 
 function add(ranges: Range[], from: number, to: number): void {
   if (from >= to) return;

@@ -1,0 +1,107 @@
+import { sql } from 'kysely';
+import { DIMENSIONS } from '../../core/analytics/dimensions.js';
+import { VisitorSketch } from '../../core/analytics/hll.js';
+import { DAY_MS, MINUTE_MS } from '../../core/time-units.js';
+import { linksWithRollups } from './analytics-sql.js';
+import { boolArray, numberArray, textArray } from './array-literals.js';
+import type { Db } from './database.js';
+
+/** One daily row being built: its key, clicks and the union of its hours' sketches. */
+interface DayRow {
+  linkId: string;
+  dimension: string;
+  bot: boolean;
+  value: string;
+  clicks: number;
+  visitors: VisitorSketch;
+}
+
+/**
+ * Builds the daily rollups of closed UTC days from their hourly rows (migration 0009): the
+ * workspace level (totals and every dimension) and per-link totals, as canonical sketches. Days
+ * to roll are the stale rows of click_day_rollups; claiming one (stale → false) and writing its
+ * rows is one transaction, so a late click that marks the day stale again either is in the rows
+ * or makes the next pass redo the day. Until a day is rolled, analytics read its hourly rows.
+ *
+ * Hourly rows, not raw clicks, are the source: they outlive raw clicks (retention), and reading
+ * ~24 rows per value is cheaper than grouping every click of the day again.
+ */
+export class DailyRollups {
+  constructor(private readonly db: Db, private readonly graceMs = 5 * MINUTE_MS) {}
+
+  /** Rolls up to `limit` closed days, oldest first; returns how many it rolled. */
+  async run(now = Date.now(), limit = 7): Promise<number> {
+    const due = await sql<{ workspace_id: string; bucket_ms: number }>`
+      select workspace_id, (extract(epoch from bucket) * 1000)::bigint as bucket_ms from click_day_rollups
+      where stale and bucket <= ${new Date(now - DAY_MS - this.graceMs).toISOString()}::timestamptz
+      order by bucket limit ${limit}`.execute(this.db);
+    let rolled = 0;
+    for (const row of due.rows) if (await this.roll(row.workspace_id, Number(row.bucket_ms))) rolled++;
+    return rolled;
+  }
+
+  /** Rebuilds one workspace-day; false if another process claimed it first. */
+  async roll(workspaceId: string, dayMs: number): Promise<boolean> {
+    const from = new Date(dayMs).toISOString();
+    const to = new Date(dayMs + DAY_MS).toISOString();
+    return this.db.transaction().execute(async (tx) => {
+      const claimed = await sql`update click_day_rollups set stale = false, rolled_at = now()
+        where workspace_id = ${workspaceId} and bucket = ${from}::timestamptz and stale returning 1`.execute(tx);
+      if (claimed.rows.length === 0) return false;
+      // Two index range scans: the workspace level by dimension, per-link totals link by link.
+      const hourly = await sql<{ link_id: string; dimension: string; bot: boolean; value: string; clicks: number; visitors: Uint8Array }>`
+        select r.link_id, r.dimension, r.bot, r.value, r.clicks, r.visitors from click_rollups_hourly r
+        where r.workspace_id = ${workspaceId} and r.link_id = '' and r.dimension = any(${['', ...DIMENSIONS]}::text[])
+          and r.bucket >= ${from}::timestamptz and r.bucket < ${to}::timestamptz
+        union all
+        select r.link_id, r.dimension, r.bot, r.value, r.clicks, r.visitors from click_rollups_hourly r
+        where r.workspace_id = ${workspaceId} and r.link_id = any(array(${linksWithRollups(workspaceId)})) and r.dimension = ''
+          and r.bucket >= ${from}::timestamptz and r.bucket < ${to}::timestamptz`.execute(tx);
+      const rows = merge(hourly.rows);
+      if (rows.length > 0) await writeDay(tx, workspaceId, dayMs, rows);
+      return true;
+    });
+  }
+}
+
+function merge(hourly: readonly { link_id: string; dimension: string; bot: boolean; value: string; clicks: number; visitors: Uint8Array }[]): DayRow[] {
+  const rows = new Map<string, DayRow>();
+  for (const h of hourly) {
+    const key = `${h.link_id}\u0000${h.dimension}\u0000${h.bot ? 1 : 0}\u0000${h.value}`;
+    let row = rows.get(key);
+    if (row === undefined) {
+      row = { linkId: h.link_id, dimension: h.dimension, bot: h.bot, value: h.value, clicks: 0, visitors: VisitorSketch.empty() };
+      rows.set(key, row);
+    }
+    row.clicks += Number(h.clicks);
+    row.visitors.mergeStored(h.visitors);
+  }
+  // In primary-key order: a fixed order keeps concurrent writers of the same rows from deadlocking.
+  return [...rows.values()].sort((a, b) => cmp(a.linkId, b.linkId) || cmp(a.dimension, b.dimension)
+    || Number(a.bot) - Number(b.bot) || cmp(a.value, b.value));
+}
+
+/**
+ * Replaces the day's rows: values never disappear from a day's hourly rows, so every daily row
+ * the day had (written at ingest before 0009, or by an earlier roll) is among these keys.
+ */
+async function writeDay(tx: Db, workspaceId: string, dayMs: number, rows: readonly DayRow[]): Promise<void> {
+  const sketches = rows.map((r) => r.visitors.toBytes());
+  const lengths = sketches.map((s) => s.length);
+  const bytes = Buffer.concat(sketches);
+  const offsets = new Array<number>(rows.length);
+  for (let i = 0, at = 1; i < rows.length; at += lengths[i]!, i++) offsets[i] = at;
+  const text = (pick: (r: DayRow) => string) => textArray(rows.map(pick));
+  await sql`
+    insert into click_rollups_daily as r (workspace_id, link_id, dimension, bucket, bot, value, clicks, visitors)
+    select ${workspaceId}, l, d, ${new Date(dayMs).toISOString()}::timestamptz, bo, v, c, substring(${bytes}::bytea from o for n)
+    from unnest(${text((r) => r.linkId)}::text[], ${text((r) => r.dimension)}::text[], ${boolArray(rows.map((r) => r.bot))}::bool[],
+      ${text((r) => r.value)}::text[], ${numberArray(rows.map((r) => r.clicks))}::bigint[], ${numberArray(offsets)}::int[],
+      ${numberArray(lengths)}::int[]) as t(l, d, bo, v, c, o, n)
+    on conflict (workspace_id, link_id, dimension, bucket, bot, value) do update set clicks = excluded.clicks, visitors = excluded.visitors`
+    .execute(tx);
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
