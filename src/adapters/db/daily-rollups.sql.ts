@@ -5,6 +5,7 @@ import { DAY_MS, MINUTE_MS } from '../../core/time-units.js';
 import { linksWithRollups } from './analytics-sql.js';
 import { boolArray, numberArray, textArray } from './array-literals.js';
 import type { Db } from './database.js';
+import { claimBucket, staleBuckets } from './rollup-claims.sql.js';
 
 /** One daily row being built: its key, clicks and the union of its hours' sketches. */
 interface DayRow {
@@ -19,9 +20,8 @@ interface DayRow {
 /**
  * Builds the daily rollups of closed UTC days from their hourly rows (migration 0009): the
  * workspace level (totals and every dimension) and per-link totals, as canonical sketches. Days
- * to roll are the stale rows of click_day_rollups; claiming one (stale → false) and writing its
- * rows is one transaction, so a late click that marks the day stale again either is in the rows
- * or makes the next pass redo the day. Until a day is rolled, analytics read its hourly rows.
+ * to roll are the stale rows of click_day_rollups, each claimed in the transaction that writes
+ * its rows (rollup-claims.sql.ts). Until a day is rolled, analytics read its hourly rows.
  *
  * Hourly rows, not raw clicks, are the source: they outlive raw clicks (retention), and reading
  * ~24 rows per value is cheaper than grouping every click of the day again.
@@ -31,12 +31,10 @@ export class DailyRollups {
 
   /** Rolls up to `limit` closed days, oldest first; returns how many it rolled. */
   async run(now = Date.now(), limit = 7): Promise<number> {
-    const due = await sql<{ workspace_id: string; bucket_ms: number }>`
-      select workspace_id, (extract(epoch from bucket) * 1000)::bigint as bucket_ms from click_day_rollups
-      where stale and bucket <= ${new Date(now - DAY_MS - this.graceMs).toISOString()}::timestamptz
-      order by bucket limit ${limit}`.execute(this.db);
     let rolled = 0;
-    for (const row of due.rows) if (await this.roll(row.workspace_id, Number(row.bucket_ms))) rolled++;
+    for (const due of await staleBuckets(this.db, 'click_day_rollups', now - DAY_MS - this.graceMs, limit)) {
+      if (await this.roll(due.workspaceId, due.bucket)) rolled++;
+    }
     return rolled;
   }
 
@@ -45,9 +43,7 @@ export class DailyRollups {
     const from = new Date(dayMs).toISOString();
     const to = new Date(dayMs + DAY_MS).toISOString();
     return this.db.transaction().execute(async (tx) => {
-      const claimed = await sql`update click_day_rollups set stale = false, rolled_at = now()
-        where workspace_id = ${workspaceId} and bucket = ${from}::timestamptz and stale returning 1`.execute(tx);
-      if (claimed.rows.length === 0) return false;
+      if (!(await claimBucket(tx, 'click_day_rollups', workspaceId, dayMs))) return false;
       // Two index range scans: the workspace level by dimension, per-link totals link by link.
       const hourly = await sql<{ link_id: string; dimension: string; bot: boolean; value: string; clicks: number; visitors: Uint8Array }>`
         select r.link_id, r.dimension, r.bot, r.value, r.clicks, r.visitors from click_rollups_hourly r

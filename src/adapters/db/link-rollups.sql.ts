@@ -2,14 +2,14 @@ import { sql } from 'kysely';
 import { DIMENSIONS } from '../../core/analytics/dimensions.js';
 import type { Db } from './database.js';
 import { DIMENSION_COLUMNS, registerOf, sketchAggregate } from './raw-rollup-sql.js';
+import { claimBucket, staleBuckets } from './rollup-claims.sql.js';
 import { HOUR_MS } from '../../core/time-units.js';
 
 /**
  * Builds the per-link dimension rollups (click_rollups_hourly rows with a link id and a
  * dimension) of closed hours from raw clicks: one GROUP BY per workspace and hour instead of
- * ~10 row writes per click at ingest. Hours to roll are the stale rows of click_link_rollups;
- * claiming one (stale → false) and writing its rows is one transaction, so a late click that
- * marks the hour stale again either is in the rows or makes the next pass redo the hour.
+ * ~10 row writes per click at ingest. Hours to roll are the stale rows of click_link_rollups,
+ * each claimed in the transaction that writes its rows (rollup-claims.sql.ts).
  * Until an hour is rolled, analytics read its per-link breakdowns from raw clicks.
  */
 export class LinkRollups {
@@ -17,12 +17,10 @@ export class LinkRollups {
 
   /** Rolls up to `limit` closed hours, oldest first; returns how many it rolled. */
   async run(now = Date.now(), limit = 24): Promise<number> {
-    const due = await sql<{ workspace_id: string; bucket_ms: number }>`
-      select workspace_id, (extract(epoch from bucket) * 1000)::bigint as bucket_ms from click_link_rollups
-      where stale and bucket <= ${new Date(now - HOUR_MS - this.graceMs).toISOString()}::timestamptz
-      order by bucket limit ${limit}`.execute(this.db);
     let rolled = 0;
-    for (const row of due.rows) if (await this.roll(row.workspace_id, Number(row.bucket_ms))) rolled++;
+    for (const due of await staleBuckets(this.db, 'click_link_rollups', now - HOUR_MS - this.graceMs, limit)) {
+      if (await this.roll(due.workspaceId, due.bucket)) rolled++;
+    }
     return rolled;
   }
 
@@ -31,9 +29,7 @@ export class LinkRollups {
     const from = new Date(hourMs).toISOString();
     const to = new Date(hourMs + HOUR_MS).toISOString();
     return this.db.transaction().execute(async (tx) => {
-      const claimed = await sql`update click_link_rollups set stale = false, rolled_at = now()
-        where workspace_id = ${workspaceId} and bucket = ${from}::timestamptz and stale returning 1`.execute(tx);
-      if (claimed.rows.length === 0) return false;
+      if (!(await claimBucket(tx, 'click_link_rollups', workspaceId, hourMs))) return false;
       const values = sql.join(DIMENSIONS.map((d) => sql`(${d}, c.${sql.ref(DIMENSION_COLUMNS[d])})`));
       const { index, rank } = registerOf(sql`c.visitor_id`);
       // Values never disappear from an hour (raw rows only grow until retention drops whole
