@@ -29,8 +29,12 @@ interface DayRow {
 export class DailyRollups {
   constructor(private readonly db: Db, private readonly graceMs = 5 * MINUTE_MS) {}
 
-  /** Rolls up to `limit` closed days, oldest first; returns how many it rolled. */
-  async run(now = Date.now(), limit = 7): Promise<number> {
+  /**
+   * Rolls up to `limit` closed workspace-days, oldest first; returns how many it rolled. Each
+   * active workspace has one a day, and a small one rolls in milliseconds: the default keeps up
+   * with ~100 a minute.
+   */
+  async run(now = Date.now(), limit = 100): Promise<number> {
     let rolled = 0;
     for (const due of await staleBuckets(this.db, 'click_day_rollups', now - DAY_MS - this.graceMs, limit)) {
       if (await this.roll(due.workspaceId, due.bucket)) rolled++;
