@@ -6,7 +6,6 @@ import { isoArray, mergedSketches, rawClicks, rollupRows, type RollupLevel } fro
 import type { Db } from './database.js';
 import { coverBuckets, type RollupCover } from './rollup-cover.js';
 import { Tally, visitorsOf } from './visitor-tally.js';
-import { DAY_MS } from '../../core/time-units.js';
 
 /**
  * Candidates whose sketches the first round reads when ranking by visitors, as a multiple of
@@ -59,10 +58,14 @@ export class SqlAnalyticsReader implements AnalyticsReader {
     return coverBuckets(bounds, dailyFrom, await this.staleDays(scope.workspaceId, bounds[0]!, bounds.at(-1)!));
   }
 
-  /** The workspace's days in [from, to) whose daily rows are not built yet (DailyRollups): today's, at least, once it has clicks. */
+  /**
+   * The workspace's days starting in [from, to) whose daily rows are not built yet
+   * (DailyRollups): today's, at least, once it has clicks. Only whole days inside the range
+   * are read from daily rows (coverBuckets), so days starting before `from` do not matter.
+   */
   private async staleDays(workspaceId: string, from: number, to: number): Promise<Set<number>> {
     const rows = await sql<{ day: number }>`select (extract(epoch from bucket) * 1000)::bigint as day from click_day_rollups
-      where workspace_id = ${workspaceId} and stale and bucket >= ${new Date(from - DAY_MS).toISOString()}::timestamptz
+      where workspace_id = ${workspaceId} and stale and bucket >= ${new Date(from).toISOString()}::timestamptz
         and bucket < ${new Date(to).toISOString()}::timestamptz`.execute(this.db);
     return new Set(rows.rows.map((r) => Number(r.day)));
   }

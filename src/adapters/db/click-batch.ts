@@ -3,7 +3,8 @@ import type { ClickEvent } from '../../core/analytics/click.js';
 import type { PreparedClicks } from '../../core/analytics/ports.js';
 import { VisitorSketch } from '../../core/analytics/hll.js';
 import { boolArray, numberArray, textArray } from './array-literals.js';
-import { newRollupRows, sketchBytes, type RollupRow } from './rollup-rows.js';
+import { byRollupKey, cmp } from './rollup-groups.js';
+import { newRollupRows, sketchBytes, sketchOffsets, type RollupRow } from './rollup-rows.js';
 import { DAY_MS, HOUR_MS } from '../../core/time-units.js';
 
 /**
@@ -75,7 +76,7 @@ export async function prepareClicks(events: readonly ClickEvent[], yielding: boo
   const raw = rawColumns(events);
   await pause();
   // In primary-key order, so that concurrent ingest transactions lock rows in the same order.
-  const hourlyColumns = rollupColumns(hourly.take().sort(byKey));
+  const hourlyColumns = rollupColumns(hourly.take().sort(byRollupKey));
   const linkIds = [...links.keys()].sort();
   return {
     events, raw, hourly: hourlyColumns, hours: hours.keys(), days: days.keys(),
@@ -123,22 +124,10 @@ function rawColumns(events: readonly ClickEvent[]): RawColumns {
 function rollupColumns(rows: readonly RollupRow[]): RollupColumns {
   const text = (pick: (r: RollupRow) => string) => textArray(rows.map(pick));
   const { bytes, lengths } = sketchBytes(rows, 'appendable');
-  const offsets = new Array<number>(lengths.length);
-  for (let i = 0, at = 1; i < lengths.length; at += lengths[i]!, i++) offsets[i] = at;
   return {
     count: rows.length,
     workspaceId: text((r) => r.workspaceId), linkId: text((r) => r.linkId), dimension: text((r) => r.dimension),
     bucket: numberArray(rows.map((r) => r.bucket)), bot: boolArray(rows.map((r) => r.bot)), value: text((r) => r.value),
-    clicks: numberArray(rows.map((r) => r.clicks)), sketches: bytes, offsets: numberArray(offsets), lengths: numberArray(lengths),
+    clicks: numberArray(rows.map((r) => r.clicks)), sketches: bytes, offsets: numberArray(sketchOffsets(lengths)), lengths: numberArray(lengths),
   };
-}
-
-/** The table's key order (text columns compare byte-wise under COLLATE "C" where it matters; any fixed order avoids deadlocks). */
-function byKey(a: RollupRow, b: RollupRow): number {
-  return cmp(a.workspaceId, b.workspaceId) || cmp(a.linkId, b.linkId) || cmp(a.dimension, b.dimension)
-    || a.bucket - b.bucket || Number(a.bot) - Number(b.bot) || cmp(a.value, b.value);
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

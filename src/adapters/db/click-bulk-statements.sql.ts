@@ -1,7 +1,7 @@
 import { sql, type RawBuilder, type Transaction } from 'kysely';
 import type { ClickEvent } from '../../core/analytics/click.js';
 import { boolArray, numberArray, textArray } from './array-literals.js';
-import { sketchBytes, type RollupRow } from './rollup-rows.js';
+import { sketchBytes, sketchOffsets, type RollupRow } from './rollup-rows.js';
 import type { Database } from './schema.js';
 
 /** The tables a bulk load of clicks writes (click-bulk-load.sql.ts). */
@@ -48,8 +48,7 @@ export function insertRaw(events: readonly ClickEvent[]): RawBuilder<unknown> {
 export function insertRollups(table: RollupTable, rows: readonly RollupRow[]): RawBuilder<unknown> {
   const text = (pick: (r: RollupRow) => string) => textArray(rows.map(pick));
   const { bytes, lengths } = sketchBytes(rows);
-  const offsets = new Array<number>(lengths.length);
-  for (let i = 0, at = 1; i < lengths.length; at += lengths[i]!, i++) offsets[i] = at;
+  const offsets = sketchOffsets(lengths);
   return sql`
     insert into ${sql.table(table)} (workspace_id, link_id, dimension, bucket, bot, value, clicks, visitors)
     select w, l, d, 'epoch'::timestamptz + b * interval '1 millisecond', bo, v, c, substring(${bytes}::bytea from o for n)

@@ -34,6 +34,7 @@ export class SqlClickStore implements ClickStore {
     return prepareClicks(events, true);
   }
 
+  /** prepare without yielding, then write: for callers with one batch (seeding tools, tests). */
   async ingest(events: readonly ClickEvent[]): Promise<ClickEvent[]> {
     return this.write(await prepareClicks(events, false));
   }

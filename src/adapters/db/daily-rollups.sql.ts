@@ -5,15 +5,12 @@ import { DAY_MS, MINUTE_MS } from '../../core/time-units.js';
 import { linksWithRollups } from './analytics-sql.js';
 import { boolArray, numberArray, textArray } from './array-literals.js';
 import type { Db } from './database.js';
-import { claimBucket, staleBuckets } from './rollup-claims.sql.js';
+import { byRollupKey, type RollupKey } from './rollup-groups.js';
+import { sketchOffsets } from './rollup-rows.js';
+import { claimBucket, rollStale } from './rollup-claims.sql.js';
 
 /** One daily row being built: its key, clicks and the union of its hours' sketches. */
-interface DayRow {
-  linkId: string;
-  dimension: string;
-  bot: boolean;
-  value: string;
-  clicks: number;
+interface DayRow extends RollupKey {
   visitors: VisitorSketch;
 }
 
@@ -35,11 +32,7 @@ export class DailyRollups {
    * with ~100 a minute.
    */
   async run(now = Date.now(), limit = 100): Promise<number> {
-    let rolled = 0;
-    for (const due of await staleBuckets(this.db, 'click_day_rollups', now - DAY_MS - this.graceMs, limit)) {
-      if (await this.roll(due.workspaceId, due.bucket)) rolled++;
-    }
-    return rolled;
+    return rollStale(this.db, 'click_day_rollups', now - DAY_MS - this.graceMs, limit, (workspaceId, bucket) => this.roll(workspaceId, bucket));
   }
 
   /** Rebuilds one workspace-day; false if another process claimed it first. */
@@ -57,28 +50,26 @@ export class DailyRollups {
         select r.link_id, r.dimension, r.bot, r.value, r.clicks, r.visitors from click_rollups_hourly r
         where r.workspace_id = ${workspaceId} and r.link_id = any(array(${linksWithRollups(workspaceId)})) and r.dimension = ''
           and r.bucket >= ${from}::timestamptz and r.bucket < ${to}::timestamptz`.execute(tx);
-      const rows = merge(hourly.rows);
+      const rows = merge(workspaceId, dayMs, hourly.rows);
       if (rows.length > 0) await writeDay(tx, workspaceId, dayMs, rows);
       return true;
     });
   }
 }
 
-function merge(hourly: readonly { link_id: string; dimension: string; bot: boolean; value: string; clicks: number; visitors: Uint8Array }[]): DayRow[] {
+function merge(workspaceId: string, dayMs: number, hourly: readonly { link_id: string; dimension: string; bot: boolean; value: string; clicks: number; visitors: Uint8Array }[]): DayRow[] {
   const rows = new Map<string, DayRow>();
   for (const h of hourly) {
     const key = `${h.link_id}\u0000${h.dimension}\u0000${h.bot ? 1 : 0}\u0000${h.value}`;
     let row = rows.get(key);
     if (row === undefined) {
-      row = { linkId: h.link_id, dimension: h.dimension, bot: h.bot, value: h.value, clicks: 0, visitors: VisitorSketch.empty() };
+      row = { workspaceId, linkId: h.link_id, dimension: h.dimension, bucket: dayMs, bot: h.bot, value: h.value, clicks: 0, visitors: VisitorSketch.empty() };
       rows.set(key, row);
     }
     row.clicks += Number(h.clicks);
     row.visitors.mergeStored(h.visitors);
   }
-  // In primary-key order: a fixed order keeps concurrent writers of the same rows from deadlocking.
-  return [...rows.values()].sort((a, b) => cmp(a.linkId, b.linkId) || cmp(a.dimension, b.dimension)
-    || Number(a.bot) - Number(b.bot) || cmp(a.value, b.value));
+  return [...rows.values()].sort(byRollupKey);
 }
 
 /**
@@ -89,19 +80,13 @@ async function writeDay(tx: Db, workspaceId: string, dayMs: number, rows: readon
   const sketches = rows.map((r) => r.visitors.toBytes());
   const lengths = sketches.map((s) => s.length);
   const bytes = Buffer.concat(sketches);
-  const offsets = new Array<number>(rows.length);
-  for (let i = 0, at = 1; i < rows.length; at += lengths[i]!, i++) offsets[i] = at;
   const text = (pick: (r: DayRow) => string) => textArray(rows.map(pick));
   await sql`
     insert into click_rollups_daily as r (workspace_id, link_id, dimension, bucket, bot, value, clicks, visitors)
     select ${workspaceId}, l, d, ${new Date(dayMs).toISOString()}::timestamptz, bo, v, c, substring(${bytes}::bytea from o for n)
     from unnest(${text((r) => r.linkId)}::text[], ${text((r) => r.dimension)}::text[], ${boolArray(rows.map((r) => r.bot))}::bool[],
-      ${text((r) => r.value)}::text[], ${numberArray(rows.map((r) => r.clicks))}::bigint[], ${numberArray(offsets)}::int[],
+      ${text((r) => r.value)}::text[], ${numberArray(rows.map((r) => r.clicks))}::bigint[], ${numberArray(sketchOffsets(lengths))}::int[],
       ${numberArray(lengths)}::int[]) as t(l, d, bo, v, c, o, n)
     on conflict (workspace_id, link_id, dimension, bucket, bot, value) do update set clicks = excluded.clicks, visitors = excluded.visitors`
     .execute(tx);
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { DIMENSIONS } from '../../core/analytics/dimensions.js';
 import type { Db } from './database.js';
 import { DIMENSION_COLUMNS, registerOf, sketchAggregate } from './raw-rollup-sql.js';
-import { claimBucket, staleBuckets } from './rollup-claims.sql.js';
+import { claimBucket, rollStale } from './rollup-claims.sql.js';
 import { HOUR_MS } from '../../core/time-units.js';
 
 /**
@@ -17,11 +17,7 @@ export class LinkRollups {
 
   /** Rolls up to `limit` closed hours, oldest first; returns how many it rolled. */
   async run(now = Date.now(), limit = 24): Promise<number> {
-    let rolled = 0;
-    for (const due of await staleBuckets(this.db, 'click_link_rollups', now - HOUR_MS - this.graceMs, limit)) {
-      if (await this.roll(due.workspaceId, due.bucket)) rolled++;
-    }
-    return rolled;
+    return rollStale(this.db, 'click_link_rollups', now - HOUR_MS - this.graceMs, limit, (workspaceId, bucket) => this.roll(workspaceId, bucket));
   }
 
   /** Rebuilds one workspace-hour; false if another process claimed it first. */

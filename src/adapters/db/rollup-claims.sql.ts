@@ -8,8 +8,19 @@ import type { Db } from './database.js';
  */
 export type RollupStateTable = 'click_link_rollups' | 'click_day_rollups';
 
+/**
+ * Rolls up to `limit` stale buckets that started at or before `startedBy` (epoch ms), oldest
+ * first, with `roll` (false when another process claimed it first); returns how many it rolled.
+ */
+export async function rollStale(db: Db, table: RollupStateTable, startedBy: number, limit: number,
+  roll: (workspaceId: string, bucket: number) => Promise<boolean>): Promise<number> {
+  let rolled = 0;
+  for (const due of await staleBuckets(db, table, startedBy, limit)) if (await roll(due.workspaceId, due.bucket)) rolled++;
+  return rolled;
+}
+
 /** Stale buckets that started at or before `startedBy` (epoch ms), oldest first. */
-export async function staleBuckets(db: Db, table: RollupStateTable, startedBy: number, limit: number): Promise<{ workspaceId: string; bucket: number }[]> {
+async function staleBuckets(db: Db, table: RollupStateTable, startedBy: number, limit: number): Promise<{ workspaceId: string; bucket: number }[]> {
   const rows = await sql<{ workspace_id: string; bucket_ms: number }>`
     select workspace_id, (extract(epoch from bucket) * 1000)::bigint as bucket_ms from ${sql.table(table)}
     where stale and bucket <= ${new Date(startedBy).toISOString()}::timestamptz

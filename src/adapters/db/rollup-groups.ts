@@ -81,3 +81,14 @@ export class RollupGroups<R extends RollupKey> {
     return this.newRow({ workspaceId: e.workspaceId, linkId, dimension, bucket, bot: e.bot, value, clicks: 0 });
   }
 }
+
+/** The rollup tables' key order (text byte-wise, as COLLATE "C"): writing rows in one fixed order keeps concurrent writers from deadlocking. */
+export function byRollupKey(a: RollupKey, b: RollupKey): number {
+  return cmp(a.workspaceId, b.workspaceId) || cmp(a.linkId, b.linkId) || cmp(a.dimension, b.dimension)
+    || a.bucket - b.bucket || Number(a.bot) - Number(b.bot) || cmp(a.value, b.value);
+}
+
+/** Byte-wise for the ASCII ids here, a fixed order for everything else. */
+export function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -79,3 +79,10 @@ function writeEntry(out: Buffer, at: number, packed: number): number {
   out[at + 2] = packed & 0xff;
   return at + 3;
 }
+
+/** Where each of the sketches laid back to back starts, 1-based, for `substring(bytes from offset for length)` in SQL. */
+export function sketchOffsets(lengths: readonly number[]): number[] {
+  const offsets = new Array<number>(lengths.length);
+  for (let i = 0, at = 1; i < lengths.length; at += lengths[i]!, i++) offsets[i] = at;
+  return offsets;
+}

@@ -21,8 +21,8 @@ const ENRICH_SLICE = 500;
  * buffer directly, and by the stream consumer when clicks pass through Redis.
  *
  * Calls may overlap: a batch is enriched and prepared (Node's CPU) while the batch before it
- * is written (the database's), and the writes themselves take turns: one transaction at a
- * time per process, in the order the batches finished preparing. Callers that hand over the next batch
+ * is written (the database's), and the writes take turns: one transaction at a time per
+ * process, in the order the batches finished preparing. Callers that hand over the next batch
  * before the previous one is stored keep both the process and PostgreSQL busy; two writes at
  * once would only wait on each other's rollup row locks.
  */

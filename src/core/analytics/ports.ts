@@ -27,8 +27,6 @@ export interface ClickStore {
    * skipped, so counts never double.
    */
   write(prepared: PreparedClicks): Promise<ClickEvent[]>;
-  /** prepare, then write. */
-  ingest(events: readonly ClickEvent[]): Promise<ClickEvent[]>;
 }
 
 /** The salt of each UTC day's visitor ids, the same for every ingest process. */
