@@ -18,8 +18,12 @@ for (const engine of engines) {
     let queue: SqlJobQueue;
     let workspaceId: string;
     const job = (id: string) => db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+    // Errors the worker would only log (e.g. a failed write of a job's outcome), kept so a
+    // test that sees the wrong attempts says why.
+    let workerErrors: string[] = [];
     const worker = (definitions: JobDefinition[], options: ConstructorParameters<typeof JobWorker>[1] = {}) => {
-      const w = new JobWorker(queue, { pollMs: 10, ...options });
+      workerErrors = [];
+      const w = new JobWorker(queue, { pollMs: 10, onError: (error, during) => { workerErrors.push(`${during}: ${String(error)}`); }, ...options });
       for (const d of definitions) w.define(d);
       return w;
     };
@@ -80,7 +84,7 @@ for (const engine of engines) {
       const [id] = await queue.enqueue([{ name, payload: {}, workspaceId }]);
       const w = worker([{ name, maxAttempts: 3, backoffMs: (n) => { backoffs.push(n); return 0; }, handler: async (j) => { attempts.push(j.attempt); throw new Error(`boom ${j.attempt}`); } }]);
       await w.drain();
-      assert.deepEqual(attempts, [1, 2, 3]);
+      assert.deepEqual(attempts, [1, 2, 3], `worker errors: ${workerErrors.join('; ') || 'none'}`);
       assert.deepEqual(backoffs, [1, 2], 'no backoff after the last attempt');
       const dead = await job(id!);
       assert.equal(dead.state, 'dead');
