@@ -76,22 +76,23 @@ async function seed(ctx: AnalyticsBenchContext, databaseUrl: string, workspaceId
   const exit = await child.exited;
   const report = readFileSync(logFile, 'utf8').split('\n').filter((line) => line.startsWith('{')).at(-1);
   if (exit !== 'exit 0' || !report) throw new Error(`curt seed-clicks ended with ${exit}; see ${logFile}`);
-  const r = JSON.parse(report) as { clicks: number; days: number; links: number; via: string; ms: number; from: string; to: string; bulk?: { loadMs: number; indexMs: number; vacuumMs: number; hourlyRows: number; dailyRows: number } };
+  const r = JSON.parse(report) as { clicks: number; days: number; links: number; via: string; ms: number; from: string; to: string; bulk?: { loadMs: number; indexMs: number; weeklyMs: number; vacuumMs: number; hourlyRows: number; dailyRows: number } };
 
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    const stored = (await client.query<{ humans: string; clicks: string; hourly: string; daily: string }>(`select
+    const stored = (await client.query<{ humans: string; clicks: string; hourly: string; daily: string; weekly: string }>(`select
       (select count(*) from clicks where not bot) as humans,
       (select sum(pg_total_relation_size(inhrelid)) from pg_inherits where inhparent = 'clicks'::regclass) as clicks,
-      pg_total_relation_size('click_rollups_hourly') as hourly, pg_total_relation_size('click_rollups_daily') as daily`)).rows[0]!;
+      pg_total_relation_size('click_rollups_hourly') as hourly, pg_total_relation_size('click_rollups_daily') as daily,
+      pg_total_relation_size('click_rollups_weekly') as weekly`)).rows[0]!;
     const mb = (bytes: string) => Number(bytes) / 2 ** 20;
     // Whole UTC days around the seeded range, so every seeded click is inside whatever way the API rounds it.
     const from = new Date(Math.floor(Date.parse(r.from) / DAY_MS) * DAY_MS).toISOString();
     const to = new Date(Math.ceil(Date.parse(r.to) / DAY_MS) * DAY_MS).toISOString();
     return {
       clicks: r.clicks, days: r.days, links: r.links, via: r.via, ms: r.ms, ...(r.bulk ?? {}),
-      humanClicks: Number(stored.humans), from, to, sizesMb: { clicks: mb(stored.clicks), hourly: mb(stored.hourly), daily: mb(stored.daily) },
+      humanClicks: Number(stored.humans), from, to, sizesMb: { clicks: mb(stored.clicks), hourly: mb(stored.hourly), daily: mb(stored.daily), weekly: mb(stored.weekly) },
     };
   } finally {
     await client.end().catch(() => {});

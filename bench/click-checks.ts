@@ -41,7 +41,7 @@ export function analyticsChecks(a: BenchResults['analytics'], out: Check[], fail
   }
   if (a.seed) {
     const sec = (ms: number | undefined) => `${((ms ?? 0) / 1000).toFixed(0)} s`;
-    const detail = a.seed.loadMs === undefined ? a.seed.via : `rows ${sec(a.seed.loadMs)} / indexes ${sec(a.seed.indexMs)} / vacuum ${sec(a.seed.vacuumMs)}`;
+    const detail = a.seed.loadMs === undefined ? a.seed.via : `rows ${sec(a.seed.loadMs)} / indexes ${sec(a.seed.indexMs)} / weekly rows ${sec(a.seed.weeklyMs)} / vacuum ${sec(a.seed.vacuumMs)}`;
     out.push({ name: `Seed ${a.seed.clicks.toLocaleString('en-US')} clicks over ${a.seed.days} days, curt seed-clicks (${a.seed.via})`,
       value: `${sec(a.seed.ms)} (${Math.round(a.seed.clicks / (a.seed.ms / 1000)).toLocaleString('en-US')}/s; ${detail})`, budget: '', pass: null });
   }

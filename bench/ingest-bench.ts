@@ -8,7 +8,7 @@ import { CountryAddresses } from '../src/adapters/clicks/synthetic/country-addre
 import { SyntheticClicks, type SyntheticLink } from '../src/adapters/clicks/synthetic/synthetic-clicks.js';
 import { syntheticLinkInputs } from '../src/adapters/clicks/synthetic/synthetic-links.js';
 import { SqlClickStore } from '../src/adapters/db/click-store.sql.js';
-import { DailyRollups } from '../src/adapters/db/daily-rollups.sql.js';
+import { DailyRollups } from '../src/adapters/db/period-rollups.sql.js';
 import { openPostgres, type Db } from '../src/adapters/db/database.js';
 import { migrate } from '../src/adapters/db/migrator.js';
 import { SqlLinkRepository } from '../src/adapters/db/repositories/link-repository.sql.js';

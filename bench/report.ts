@@ -81,7 +81,7 @@ export function renderReport(r: BenchResults): string {
     out.push('');
     if (seed) {
       out.push(`Analytics: ${int(seed.clicks)} clicks (${int(seed.humanClicks)} not bots) over ${seed.days} days on ${int(seed.links)} links, seeded by curt seed-clicks (${seed.via}) into PostgreSQL ${r.analytics.version ?? '?'}; `
-        + `raw clicks ${fixed(seed.sizesMb.clicks, 0)} MB, hourly rollups ${fixed(seed.sizesMb.hourly, 0)} MB${seed.hourlyRows ? ` (${int(seed.hourlyRows)} rows)` : ''}, daily rollups ${fixed(seed.sizesMb.daily, 0)} MB. `
+        + `raw clicks ${fixed(seed.sizesMb.clicks, 0)} MB, hourly rollups ${fixed(seed.sizesMb.hourly, 0)} MB${seed.hourlyRows ? ` (${int(seed.hourlyRows)} rows)` : ''}, daily rollups ${fixed(seed.sizesMb.daily, 0)} MB, weekly rollups ${fixed(seed.sizesMb.weekly, 0)} MB. `
         + `Asked for ${seed.from} .. ${seed.to}, one request at a time over one keep-alive connection; warm-ups not counted:`);
     }
     out.push('');

@@ -116,6 +116,7 @@ export interface AnalyticsSeed {
   ms: number;
   loadMs?: number;
   indexMs?: number;
+  weeklyMs?: number;
   vacuumMs?: number;
   hourlyRows?: number;
   dailyRows?: number;
@@ -123,7 +124,7 @@ export interface AnalyticsSeed {
   humanClicks: number;
   from: string;
   to: string;
-  sizesMb: { clicks: number; hourly: number; daily: number };
+  sizesMb: { clicks: number; hourly: number; daily: number; weekly: number };
 }
 
 export interface Check {

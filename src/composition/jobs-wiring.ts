@@ -2,7 +2,7 @@ import type { Db } from '../adapters/db/database.js';
 import { ClickPartitions } from '../adapters/db/click-partitions.sql.js';
 import { SqlJobQueue } from '../adapters/db/job-queue.sql.js';
 import { SqlLinkExpiry } from '../adapters/db/link-expiry.sql.js';
-import { DailyRollups } from '../adapters/db/daily-rollups.sql.js';
+import { DailyRollups, WeeklyRollups } from '../adapters/db/period-rollups.sql.js';
 import { LinkRollups } from '../adapters/db/link-rollups.sql.js';
 import { SqlOutbox } from '../adapters/db/outbox.sql.js';
 import type { EventSubscriber } from '../core/events/domain-event.js';
@@ -76,7 +76,9 @@ export function buildJobs(deps: JobsDeps, options: JobsOptions = {}): Jobs {
   const rollups = new LinkRollups(db);
   system('clicks.rollup-links', '* * * * *', () => rollups.run());
   const days = new DailyRollups(db);
-  system('clicks.rollup-days', '* * * * *', () => days.run());
+  const weeks = new WeeklyRollups(db);
+  // Days first: a week is built from its days' rows, and each day's roll marks its week.
+  system('clicks.rollup-days', '* * * * *', async () => { await days.run(); await weeks.run(); });
   if (deps.clickRetentionDays > 0) {
     const partitions = new ClickPartitions(db);
     system('clicks.prune', '5 * * * *', () => partitions.prune(Date.now() - deps.clickRetentionDays * 86_400_000));

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { SqlClickStore } from '../../src/adapters/db/click-store.sql.js';
-import { DailyRollups } from '../../src/adapters/db/daily-rollups.sql.js';
+import { DailyRollups } from '../../src/adapters/db/period-rollups.sql.js';
 import type { DatabaseHandle, Db } from '../../src/adapters/db/database.js';
 import { SqlDomainRepository } from '../../src/adapters/db/repositories/domain-repository.sql.js';
 import { SqlLinkRepository } from '../../src/adapters/db/repositories/link-repository.sql.js';
@@ -184,7 +184,7 @@ for (const engine of engines) {
         });
       }
       await new SqlClickStore(db).ingest(events);
-      assert.equal(await new DailyRollups(db).run(Date.now(), 100), 5, 'the five closed days are rolled');
+      assert.equal(await new DailyRollups(db).run(Date.now()), 5, 'the five closed days are rolled');
     });
     after(async () => { await handle.close(); });
 
@@ -268,7 +268,7 @@ for (const engine of engines) {
       // 500 clicks per batch: each batch's entries are appended to the hour's rows; the daily pass
       // then merges each day's hours into dense daily rows.
       for (let i = 0; i < events.length; i += 500) await store.ingest(events.slice(i, i + 500));
-      await new DailyRollups(db).run(Date.now(), 100);
+      await new DailyRollups(db).run(Date.now());
       ask = querier(analyticsService(db), workspaceId);
     });
     after(async () => { await handle.close(); });

@@ -5,7 +5,7 @@ import { DefaultClickEnricher } from '../../src/adapters/clicks/click-enricher.j
 import { SyntheticClicks } from '../../src/adapters/clicks/synthetic/synthetic-clicks.js';
 import { SqlClickBulkLoader } from '../../src/adapters/db/click-bulk-load.sql.js';
 import { SqlClickStore } from '../../src/adapters/db/click-store.sql.js';
-import { DailyRollups } from '../../src/adapters/db/daily-rollups.sql.js';
+import { DailyRollups, WeeklyRollups } from '../../src/adapters/db/period-rollups.sql.js';
 import { LinkRollups } from '../../src/adapters/db/link-rollups.sql.js';
 import type { DatabaseHandle, Db } from '../../src/adapters/db/database.js';
 import { SqlLinkRepository } from '../../src/adapters/db/repositories/link-repository.sql.js';
@@ -30,7 +30,7 @@ const CLICKS = 5000;
 /** Everything the two paths must agree on, read back in a fixed order. */
 async function snapshot(db: Db) {
   const raw = await sql`select * from clicks order by id`.execute(db);
-  const rollups = async (table: 'click_rollups_hourly' | 'click_rollups_daily') => (await db.selectFrom(table).selectAll()
+  const rollups = async (table: 'click_rollups_hourly' | 'click_rollups_daily' | 'click_rollups_weekly') => (await db.selectFrom(table).selectAll()
     .orderBy(sql`workspace_id collate "C"`).orderBy(sql`link_id collate "C"`).orderBy('dimension').orderBy('bucket').orderBy('bot').orderBy(sql`value collate "C"`)
     .execute()).map((r) => {
     const sketch = VisitorSketch.empty();
@@ -38,7 +38,7 @@ async function snapshot(db: Db) {
     return { key: [r.workspace_id, r.link_id, r.dimension, new Date(r.bucket).toISOString(), r.bot, r.value], clicks: r.clicks, registers: Buffer.from(sketch.toBytes()).toString('hex') };
   });
   const links = await db.selectFrom('links').select(['id', 'clicks']).orderBy('id').execute();
-  return { raw: raw.rows, hourly: await rollups('click_rollups_hourly'), daily: await rollups('click_rollups_daily'), links };
+  return { raw: raw.rows, hourly: await rollups('click_rollups_hourly'), daily: await rollups('click_rollups_daily'), weekly: await rollups('click_rollups_weekly'), links };
 }
 
 /** Index definitions of the click tables and their partitions, and whether all are valid. */
@@ -86,10 +86,14 @@ for (const engine of engines) {
       const store = new SqlClickStore(ingestDb.db);
       for (let i = 0; i < events.length; i += 500) await store.ingest(events.slice(i, i + 500));
       // Ingest leaves per-link dimension rows to the background pass; roll every hour now.
-      const rolled = await new LinkRollups(ingestDb.db).run(Date.now() + 7 * 86_400_000, 1000);
+      const rolled = await new LinkRollups(ingestDb.db).run(Date.now() + 7 * 86_400_000);
       assert.ok(rolled >= 2, `rolled ${rolled} hours`);
       // And daily rows to the daily pass (the bulk load writes them complete).
-      assert.equal(await new DailyRollups(ingestDb.db).run(Date.now(), 100), 2, 'two days rolled');
+      assert.equal(await new DailyRollups(ingestDb.db).run(Date.now()), 2, 'two days rolled');
+      // Weeks: the bulk load rolled the closed ones; what is still open (by the clock) is rolled here on both sides.
+      for (const db of [bulkDb, ingestDb]) await new WeeklyRollups(db.db).run(Date.now() + 14 * DAY);
+      const weeks = async (db: DatabaseHandle) => (await sql`select workspace_id, bucket, stale from click_week_rollups order by bucket`.execute(db.db)).rows;
+      assert.deepEqual(await weeks(bulkDb), await weeks(ingestDb), 'the same weeks, all rolled');
       const states = async (db: DatabaseHandle) => (await db.db.selectFrom('click_link_rollups' as never).select(['workspace_id' as never, 'bucket' as never, 'stale' as never]).orderBy('bucket' as never).execute());
       assert.deepEqual(await states(bulkDb), await states(ingestDb), 'the bulk load marks its hours rolled');
 
@@ -99,6 +103,8 @@ for (const engine of engines) {
       assert.equal(bulk.hourly.length, ingested.hourly.length);
       assert.deepEqual(bulk.hourly, ingested.hourly);
       assert.deepEqual(bulk.daily, ingested.daily);
+      assert.deepEqual(bulk.weekly, ingested.weekly);
+      assert.ok(bulk.weekly.some((r) => r.key[1] === '' && r.key[2] === 'country') && bulk.weekly.some((r) => r.key[1] !== '' && r.key[2] === ''), 'weekly rows');
       assert.deepEqual(bulk.links, ingested.links);
       assert.equal(report?.hourlyRows, bulk.hourly.length);
       assert.ok(bulk.hourly.some((r) => r.registers.startsWith('02')), 'some sketch is dense');

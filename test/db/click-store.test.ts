@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { ClickPartitions } from '../../src/adapters/db/click-partitions.sql.js';
 import { SqlClickStore } from '../../src/adapters/db/click-store.sql.js';
-import { DailyRollups } from '../../src/adapters/db/daily-rollups.sql.js';
+import { DailyRollups } from '../../src/adapters/db/period-rollups.sql.js';
 import { LinkRollups } from '../../src/adapters/db/link-rollups.sql.js';
 import type { DatabaseHandle, Db } from '../../src/adapters/db/database.js';
 import { SqlLinkRepository } from '../../src/adapters/db/repositories/link-repository.sql.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { SqlClickStore } from '../../src/adapters/db/click-store.sql.js';
-import { DailyRollups } from '../../src/adapters/db/daily-rollups.sql.js';
+import { DailyRollups } from '../../src/adapters/db/period-rollups.sql.js';
 import type { DatabaseHandle, Db } from '../../src/adapters/db/database.js';
 import { SqlLinkRepository } from '../../src/adapters/db/repositories/link-repository.sql.js';
 import type { KeyedCounts } from '../../src/core/analytics/analytics-query.js';

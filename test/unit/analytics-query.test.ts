@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { coverBuckets } from '../../src/adapters/db/rollup-cover.js';
+import { utcWeekStart } from '../../src/core/time-units.js';
 import { parseAnalyticsQuery } from '../../src/core/analytics/analytics-query.js';
 import { MAX_BUCKETS, planSeries } from '../../src/core/analytics/time-buckets.js';
 import { canonicalZone, formatInZone, instantOf, offsetAt } from '../../src/core/analytics/time-zone.js';
@@ -113,25 +114,58 @@ describe('coverBuckets', () => {
     assert.deepEqual(cover.hourly.map((r) => utc([r.from, r.to])), [
       ['2026-06-01T05:00:00.000Z', '2026-06-02T00:00:00.000Z'], ['2026-06-03T00:00:00.000Z', '2026-06-03T17:00:00.000Z']]);
     const links = coverBuckets([at('2026-06-01T05:00:00Z'), at('2026-06-03T17:00:00Z')], Infinity);
-    assert.deepEqual(links, { daily: [], hourly: [{ from: at('2026-06-01T05:00:00Z'), to: at('2026-06-03T17:00:00Z') }] });
+    assert.deepEqual(links, { weekly: [], daily: [], hourly: [{ from: at('2026-06-01T05:00:00Z'), to: at('2026-06-03T17:00:00Z') }] });
   });
 
   it('merges adjacent ranges: 30 UTC days are one daily range; Berlin days are all hourly', () => {
     const days = Array.from({ length: 31 }, (_, i) => at('2026-06-01T00:00:00Z') + i * 86_400_000);
-    assert.deepEqual(coverBuckets(days, -Infinity), { daily: [{ from: days[0], to: days[30] }], hourly: [] });
+    assert.deepEqual(coverBuckets(days, -Infinity), { weekly: [], daily: [{ from: days[0], to: days[30] }], hourly: [] });
     const berlin = days.map((d) => d - 2 * 3_600_000);
-    assert.deepEqual(coverBuckets(berlin, -Infinity), { daily: [], hourly: [{ from: berlin[0], to: berlin[30] }] });
+    assert.deepEqual(coverBuckets(berlin, -Infinity), { weekly: [], daily: [], hourly: [{ from: berlin[0], to: berlin[30] }] });
     assert.throws(() => coverBuckets([at('2026-06-01T00:30:00Z'), at('2026-06-02T00:00:00Z')], -Infinity));
   });
 
   it('uses daily rows only from the day they exist (per-link totals since migration 0008)', () => {
     const days = Array.from({ length: 6 }, (_, i) => at('2026-06-01T00:00:00Z') + i * 86_400_000);
     // Daily rows from 2026-06-03 on: the first two days come from hourly rows.
-    assert.deepEqual(coverBuckets([days[0]!, days[5]!], days[2]!), { daily: [{ from: days[2], to: days[5] }], hourly: [{ from: days[0], to: days[2] }] });
+    assert.deepEqual(coverBuckets([days[0]!, days[5]!], days[2]!), { weekly: [], daily: [{ from: days[2], to: days[5] }], hourly: [{ from: days[0], to: days[2] }] });
     // A start inside a day counts from the next whole day.
-    assert.deepEqual(coverBuckets([days[0]!, days[5]!], days[2]! + 3_600_000), { daily: [{ from: days[3], to: days[5] }], hourly: [{ from: days[0], to: days[3] }] });
+    assert.deepEqual(coverBuckets([days[0]!, days[5]!], days[2]! + 3_600_000), { weekly: [], daily: [{ from: days[3], to: days[5] }], hourly: [{ from: days[0], to: days[3] }] });
     // Per-day buckets: each day before the start is hourly, each after it daily.
-    assert.deepEqual(coverBuckets(days, days[3]!), { daily: [{ from: days[3], to: days[5] }], hourly: [{ from: days[0], to: days[3] }] });
-    assert.deepEqual(coverBuckets(days, Infinity), { daily: [], hourly: [{ from: days[0], to: days[5] }] });
+    assert.deepEqual(coverBuckets(days, days[3]!), { weekly: [], daily: [{ from: days[3], to: days[5] }], hourly: [{ from: days[0], to: days[3] }] });
+    assert.deepEqual(coverBuckets(days, Infinity), { weekly: [], daily: [], hourly: [{ from: days[0], to: days[5] }] });
+  });
+
+  it('reads whole rolled ISO weeks from weekly rows, unless a day of theirs is stale', () => {
+    const day = (iso: string) => at(`${iso}T00:00:00Z`);
+    const range = (from: string, to: string) => ({ from: day(from), to: day(to) });
+    // 2026-06-01 and 2026-06-08 are Mondays, both weeks rolled; 2026-05-25's week starts before the range.
+    const weeks = new Set([day('2026-05-25'), day('2026-06-01'), day('2026-06-08')]);
+    assert.deepEqual(coverBuckets([at('2026-05-30T05:00:00Z'), day('2026-06-17')], -Infinity, new Set(), weeks), {
+      weekly: [range('2026-06-01', '2026-06-15')],
+      daily: [range('2026-05-31', '2026-06-01'), range('2026-06-15', '2026-06-17')],
+      hourly: [{ from: at('2026-05-30T05:00:00Z'), to: day('2026-05-31') }],
+    });
+    // A stale day (a late click not rolled into its day yet) keeps its week out: that day from hourly rows, the rest daily.
+    assert.deepEqual(coverBuckets([day('2026-06-01'), day('2026-06-15')], -Infinity, new Set([day('2026-06-03')]), weeks), {
+      weekly: [range('2026-06-08', '2026-06-15')],
+      daily: [range('2026-06-01', '2026-06-03'), range('2026-06-04', '2026-06-08')],
+      hourly: [range('2026-06-03', '2026-06-04')],
+    });
+    // A week not rolled, cut by a bucket bound (a daily series), or partly before daily rows exist: daily rows.
+    assert.deepEqual(coverBuckets([day('2026-06-01'), day('2026-06-08')], -Infinity, new Set(), new Set()).weekly, []);
+    const daily = Array.from({ length: 8 }, (_, i) => day('2026-06-01') + i * 86_400_000);
+    assert.deepEqual(coverBuckets(daily, -Infinity, new Set(), weeks), { weekly: [], daily: [{ from: daily[0], to: daily[7] }], hourly: [] });
+    assert.deepEqual(coverBuckets([day('2026-06-01'), day('2026-06-15')], day('2026-06-02'), new Set(), weeks).weekly, [range('2026-06-08', '2026-06-15')]);
+  });
+});
+
+describe('utcWeekStart', () => {
+  it('is the Monday 00:00 UTC of the ISO week, before the epoch too', () => {
+    assert.equal(utcWeekStart(at('2026-06-03T17:45:00Z')), at('2026-06-01T00:00:00Z'));
+    assert.equal(utcWeekStart(at('2026-06-01T00:00:00Z')), at('2026-06-01T00:00:00Z'));
+    assert.equal(utcWeekStart(at('2026-05-31T23:59:59.999Z')), at('2026-05-25T00:00:00Z'));
+    assert.equal(utcWeekStart(at('1970-01-01T12:00:00Z')), at('1969-12-29T00:00:00Z'));
+    assert.equal(utcWeekStart(at('1969-12-28T23:00:00Z')), at('1969-12-22T00:00:00Z'));
   });
 });

@@ -51,23 +51,30 @@ export class SqlAnalyticsReader implements AnalyticsReader {
     return { rows, total };
   }
 
-  /** The rollup rows that answer the buckets: daily ones where they exist and are complete. */
+  /** The rollup rows that answer the buckets: weekly and daily ones where they exist and are complete. */
   private async cover(scope: AnalyticsScope, bounds: readonly number[], level: RollupLevel, dimension: string): Promise<RollupCover> {
     const dailyFrom = await this.dailyFrom(level, dimension);
     if (dailyFrom === Infinity) return coverBuckets(bounds, dailyFrom);
-    return coverBuckets(bounds, dailyFrom, await this.staleDays(scope.workspaceId, bounds[0]!, bounds.at(-1)!));
+    const { staleDays, rolledWeeks } = await this.rollState(scope.workspaceId, bounds[0]!, bounds.at(-1)!);
+    return coverBuckets(bounds, dailyFrom, staleDays, rolledWeeks);
   }
 
   /**
    * The workspace's days starting in [from, to) whose daily rows are not built yet
-   * (DailyRollups): today's, at least, once it has clicks. Only whole days inside the range
-   * are read from daily rows (coverBuckets), so days starting before `from` do not matter.
+   * (DailyRollups): today's, at least, once it has clicks; and its weeks starting in [from, to)
+   * whose weekly rows are built and current (WeeklyRollups). Only whole days and weeks inside
+   * the range are read from daily and weekly rows (coverBuckets), so earlier ones do not matter.
    */
-  private async staleDays(workspaceId: string, from: number, to: number): Promise<Set<number>> {
-    const rows = await sql<{ day: number }>`select (extract(epoch from bucket) * 1000)::bigint as day from click_day_rollups
-      where workspace_id = ${workspaceId} and stale and bucket >= ${new Date(from).toISOString()}::timestamptz
-        and bucket < ${new Date(to).toISOString()}::timestamptz`.execute(this.db);
-    return new Set(rows.rows.map((r) => Number(r.day)));
+  private async rollState(workspaceId: string, from: number, to: number): Promise<{ staleDays: Set<number>; rolledWeeks: Set<number> }> {
+    const range = sql`workspace_id = ${workspaceId} and bucket >= ${new Date(from).toISOString()}::timestamptz and bucket < ${new Date(to).toISOString()}::timestamptz`;
+    const rows = await sql<{ week: boolean; at: number }>`
+      select false as week, (extract(epoch from bucket) * 1000)::bigint as at from click_day_rollups where ${range} and stale
+      union all
+      select true, (extract(epoch from bucket) * 1000)::bigint from click_week_rollups where ${range} and not stale`.execute(this.db);
+    const staleDays = new Set<number>();
+    const rolledWeeks = new Set<number>();
+    for (const row of rows.rows) (row.week ? rolledWeeks : staleDays).add(Number(row.at));
+    return { staleDays, rolledWeeks };
   }
 
   /**

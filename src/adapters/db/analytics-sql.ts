@@ -75,7 +75,12 @@ export function rollupRows(scope: AnalyticsScope, level: RollupLevel, cover: Rol
   }
   const where = sql.join(conditions, sql` and `);
   const parts: RawBuilder<unknown>[] = [];
-  for (const [table, ranges, step] of [['click_rollups_daily', cover.daily, BUCKET_MS.daily], ['click_rollups_hourly', cover.hourly, BUCKET_MS.hourly]] as const) {
+  const tables = [
+    ['click_rollups_weekly', cover.weekly, BUCKET_MS.weekly],
+    ['click_rollups_daily', cover.daily, BUCKET_MS.daily],
+    ['click_rollups_hourly', cover.hourly, BUCKET_MS.hourly],
+  ] as const;
+  for (const [table, ranges, step] of tables) {
     if (ranges.length === 0) continue;
     const buckets = level === 'workspace' && keys !== undefined ? bucketsOf(ranges, step, MAX_KEYED_LOOKUPS / Math.max(keys.length, 1)) : null;
     if (buckets !== null) {

@@ -7,6 +7,7 @@ import { newRollupRows, type RollupRow } from './rollup-rows.js';
 import type { RollupGroups } from './rollup-groups.js';
 import { dropIndexes, insertRaw, insertRollups, type RollupTable } from './click-bulk-statements.sql.js';
 import { ClickPartitions } from './click-partitions.sql.js';
+import { WeeklyRollups } from './period-rollups.sql.js';
 import type { Db } from './database.js';
 import type { Database } from './schema.js';
 import { DAY_MS, HOUR_MS } from '../../core/time-units.js';
@@ -45,9 +46,9 @@ export class SqlClickBulkLoader implements ClickBulkLoader {
     await new ClickPartitions(this.db).ensureFor(days);
     const started = performance.now();
     const loaded = await this.db.transaction().execute(async (tx) => {
-      await sql`lock table clicks, click_rollups_hourly, click_rollups_daily in access exclusive mode`.execute(tx);
+      await sql`lock table clicks, click_rollups_hourly, click_rollups_daily, click_rollups_weekly in access exclusive mode`.execute(tx);
       const any = await sql<{ any: boolean }>`select exists (select 1 from clicks) or exists (select 1 from click_rollups_hourly)
-        or exists (select 1 from click_rollups_daily) as any`.execute(tx);
+        or exists (select 1 from click_rollups_daily) or exists (select 1 from click_rollups_weekly) as any`.execute(tx);
       if (any.rows[0]!.any) return null;
       await sql`set local maintenance_work_mem = '256MB'`.execute(tx);
       const indexes = await dropIndexes(tx);
@@ -64,12 +65,31 @@ export class SqlClickBulkLoader implements ClickBulkLoader {
       return { sink, loadMs: written - started, indexMs: performance.now() - written };
     });
     if (!loaded) return null;
+    const weeklyStarted = performance.now();
+    await rollWeeks(this.db);
     const vacuumStarted = performance.now();
     // As autovacuum would leave them: statistics for the planner, hint bits and visibility map set.
-    await sql`vacuum (analyze) clicks, click_rollups_hourly, click_rollups_daily, links`.execute(this.db);
+    await sql`vacuum (analyze) clicks, click_rollups_hourly, click_rollups_daily, click_rollups_weekly, links`.execute(this.db);
     const { sink, loadMs, indexMs } = loaded;
-    return { clicks: sink.clicks, hourlyRows: sink.hourlyRows, dailyRows: sink.dailyRows, loadMs, indexMs, vacuumMs: performance.now() - vacuumStarted };
+    return {
+      clicks: sink.clicks, hourlyRows: sink.hourlyRows, dailyRows: sink.dailyRows, loadMs, indexMs,
+      weeklyMs: vacuumStarted - weeklyStarted, vacuumMs: performance.now() - vacuumStarted,
+    };
   }
+}
+
+/**
+ * The loaded weeks (every daily row is the load's: the tables were empty) are marked stale, and
+ * the closed ones are rolled now, as the background pass would a few minutes later; the open
+ * week is left to that pass.
+ */
+async function rollWeeks(db: Db): Promise<void> {
+  await sql`insert into click_week_rollups (workspace_id, bucket, stale)
+    select distinct workspace_id, date_trunc('week', bucket at time zone 'UTC') at time zone 'UTC', true
+    from click_rollups_daily where link_id = '' and dimension = ''
+    on conflict (workspace_id, bucket) do update set stale = true`.execute(db);
+  const weeks = new WeeklyRollups(db);
+  while ((await weeks.run()) > 0);
 }
 
 /**

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { DIMENSIONS } from '../../core/analytics/dimensions.js';
 import type { Db } from './database.js';
 import { DIMENSION_COLUMNS, registerOf, sketchAggregate } from './raw-rollup-sql.js';
-import { claimBucket, rollStale } from './rollup-claims.sql.js';
+import { claimBucket, rollStale, type RollBudget } from './rollup-claims.sql.js';
 import { HOUR_MS } from '../../core/time-units.js';
 
 /**
@@ -15,9 +15,9 @@ import { HOUR_MS } from '../../core/time-units.js';
 export class LinkRollups {
   constructor(private readonly db: Db, private readonly graceMs = 5 * 60_000) {}
 
-  /** Rolls up to `limit` closed hours, oldest first; returns how many it rolled. */
-  async run(now = Date.now(), limit = 24): Promise<number> {
-    return rollStale(this.db, 'click_link_rollups', now - HOUR_MS - this.graceMs, limit, (workspaceId, bucket) => this.roll(workspaceId, bucket));
+  /** Rolls closed hours, oldest first, within the budget (rollup-claims.sql.ts); returns how many it rolled. */
+  async run(now = Date.now(), budget: RollBudget = {}): Promise<number> {
+    return rollStale(this.db, 'click_link_rollups', now - HOUR_MS - this.graceMs, budget, (workspaceId, bucket) => this.roll(workspaceId, bucket));
   }
 
   /** Rebuilds one workspace-hour; false if another process claimed it first. */

@@ -134,7 +134,7 @@ export interface ClickRollupCoverageTable {
   since_ms: string | number | null;
 }
 
-/** click_rollups_hourly and click_rollups_daily: link_id '' = workspace level, dimension '' = totals. */
+/** click_rollups_hourly, _daily and _weekly: link_id '' = workspace level, dimension '' = totals. */
 export interface ClickRollupsTable {
   workspace_id: string;
   link_id: string;
@@ -261,6 +261,7 @@ export interface Database {
   clicks: ClicksTable;
   click_rollups_hourly: ClickRollupsTable;
   click_rollups_daily: ClickRollupsTable;
+  click_rollups_weekly: ClickRollupsTable;
   click_rollup_coverage: ClickRollupCoverageTable;
   visitor_salts: VisitorSaltsTable;
   users: UsersTable;

@@ -82,11 +82,11 @@ function progress(line: string): void {
   process.stderr.write(`seed-clicks: ${line}\n`);
 }
 
-function describe(s: { clicks: number; links: number; days: number; seed: number; via: string; ms: number; bulk?: { loadMs: number; indexMs: number; vacuumMs: number; hourlyRows: number; dailyRows: number } }): string {
+function describe(s: { clicks: number; links: number; days: number; seed: number; via: string; ms: number; bulk?: { loadMs: number; indexMs: number; weeklyMs: number; vacuumMs: number; hourlyRows: number; dailyRows: number } }): string {
   const sec = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
   const rate = Math.round(s.clicks / (s.ms / 1000)).toLocaleString('en-US');
   const bulk = s.bulk
-    ? `; rows ${sec(s.bulk.loadMs)}, indexes ${sec(s.bulk.indexMs)}, vacuum ${sec(s.bulk.vacuumMs)}; ${s.bulk.hourlyRows.toLocaleString('en-US')} hourly and ${s.bulk.dailyRows.toLocaleString('en-US')} daily rollup rows`
+    ? `; rows ${sec(s.bulk.loadMs)}, indexes ${sec(s.bulk.indexMs)}, weekly rows ${sec(s.bulk.weeklyMs)}, vacuum ${sec(s.bulk.vacuumMs)}; ${s.bulk.hourlyRows.toLocaleString('en-US')} hourly and ${s.bulk.dailyRows.toLocaleString('en-US')} daily rollup rows`
     : '';
   return `seeded ${s.clicks.toLocaleString('en-US')} clicks on ${s.links.toLocaleString('en-US')} links over ${s.days} day${s.days === 1 ? '' : 's'} (seed ${s.seed}) via ${s.via} in ${sec(s.ms)} (${rate}/s${bulk})`;
 }
