@@ -3,6 +3,7 @@ import type { ClickEvent } from '../../core/analytics/click.js';
 import type { PreparedClicks } from '../../core/analytics/ports.js';
 import { VisitorSketch } from '../../core/analytics/hll.js';
 import { boolArray, numberArray, textArray } from './array-literals.js';
+import { CopyData, copyField } from './copy-from.js';
 import { byRollupKey, cmp } from './rollup-groups.js';
 import { newRollupRows, sketchBytes, sketchOffsets, type RollupRow } from './rollup-rows.js';
 import { DAY_MS, HOUR_MS } from '../../core/time-units.js';
@@ -35,7 +36,8 @@ export interface BucketKeys {
 
 /** Everything SqlClickStore writes for a batch, worked out before its transaction. */
 export interface SqlPreparedClicks extends PreparedClicks {
-  raw: RawColumns;
+  /** The raw rows as COPY data (RAW_COPY_COLUMNS). */
+  raw: Buffer;
   hourly: RollupColumns;
   /** (workspace, hour) pairs whose per-link dimension rows must be (re)built, in key order. */
   hours: BucketKeys;
@@ -73,7 +75,7 @@ export async function prepareClicks(events: readonly ClickEvent[], yielding: boo
     }
     await pause();
   }
-  const raw = rawColumns(events);
+  const raw = rawCopyData(events);
   await pause();
   // In primary-key order, so that concurrent ingest transactions lock rows in the same order.
   const hourlyColumns = rollupColumns(hourly.take().sort(byRollupKey));
@@ -107,7 +109,26 @@ class BucketSet {
   }
 }
 
-function rawColumns(events: readonly ClickEvent[]): RawColumns {
+/** The raw clicks table's columns, in the order of rawCopyData's fields. */
+export const RAW_COPY_COLUMNS = [
+  'id', 'at', 'workspace_id', 'link_id', 'domain', 'referrer', 'referrer_host', 'country', 'device', 'browser', 'os',
+  'language', 'utm_source', 'utm_medium', 'utm_campaign', 'utm_term', 'utm_content', 'bot', 'visitor_id',
+] as const;
+
+/** The raw rows in COPY's text format, one line per click. */
+export function rawCopyData(events: readonly ClickEvent[]): Buffer {
+  const f = copyField;
+  const data = new CopyData(events.length * 320);
+  for (const e of events) {
+    data.line(`${f(e.id)}\t${e.at.toISOString()}\t${f(e.workspaceId)}\t${f(e.linkId)}\t${f(e.domain)}\t${f(e.referrer)}\t${f(e.referrerHost)}\t`
+      + `${f(e.country)}\t${f(e.device)}\t${f(e.browser)}\t${f(e.os)}\t${f(e.language)}\t${f(e.utmSource)}\t${f(e.utmMedium)}\t`
+      + `${f(e.utmCampaign)}\t${f(e.utmTerm)}\t${f(e.utmContent)}\t${e.bot ? 't' : 'f'}\t${f(e.visitorId)}`);
+  }
+  return data.bytes();
+}
+
+/** The raw rows as array literals, for the INSERT that skips events already stored. */
+export function rawColumns(events: readonly ClickEvent[]): RawColumns {
   const text = (pick: (e: ClickEvent) => string | null) => textArray(events.map(pick));
   return {
     id: text((e) => e.id), ms: numberArray(events.map((e) => e.at.getTime())), workspaceId: text((e) => e.workspaceId),

@@ -4,7 +4,9 @@ import { VisitorSketch } from '../../core/analytics/hll.js';
 import type { ClickStore, PreparedClicks } from '../../core/analytics/ports.js';
 import type { Database } from './schema.js';
 import type { Db } from './database.js';
-import { prepareClicks, type BucketKeys, type RawColumns, type RollupColumns, type SqlPreparedClicks } from './click-batch.js';
+import { RAW_COPY_COLUMNS, prepareClicks, rawColumns, type BucketKeys, type RawColumns, type RollupColumns, type SqlPreparedClicks } from './click-batch.js';
+import { copyRows } from './copy-from.js';
+import { isUniqueViolation } from './errors.js';
 import { ClickPartitions } from './click-partitions.sql.js';
 
 /** A stored sketch past this size (appended entries piling up) is rewritten in canonical form. */
@@ -13,8 +15,8 @@ const COMPACT_BYTES = 8192;
 /**
  * Click ingest on PostgreSQL/PGlite. A batch's parameters are worked out first (click-batch.ts,
  * assuming every event is new), then one transaction writes:
- *  1. raw rows, `ON CONFLICT (id, at) DO NOTHING`, so only new events count (if some were
- *     stored before, the rest of the batch is prepared again without them);
+ *  1. raw rows by COPY; if some were stored before (redelivery), by an INSERT that skips them
+ *     instead, and the rest of the batch is prepared again without them;
  *  2. hourly rollups of the new events, aggregated in memory first: counts are added in SQL,
  *     and visitor sketches are appended in SQL without being read (see hll.ts), except rows
  *     that grew past COMPACT_BYTES, which are read, merged and rewritten;
@@ -45,7 +47,7 @@ export class SqlClickStore implements ClickStore {
     if (events.length === 0) return [];
     await this.partitions.ensureFor(events.map((e) => e.at.getTime()));
     return this.db.transaction().execute(async (tx) => {
-      const known = await insertRaw(tx, batch.raw);
+      const known = await storeRaw(tx, batch);
       let rest = batch;
       if (known.size > 0) {
         const fresh = events.filter((e) => !known.has(e.id));
@@ -58,6 +60,24 @@ export class SqlClickStore implements ClickStore {
       return [...rest.events];
     });
   }
+}
+
+/**
+ * Raw rows by COPY (copy-from.ts), inside a savepoint: an event stored before (a redelivered
+ * batch) fails it on the primary key, and the batch then goes through insertRaw, which skips
+ * such events and names them. Returns the ids that were already stored: normally none.
+ */
+async function storeRaw(tx: Transaction<Database>, batch: SqlPreparedClicks): Promise<Set<string>> {
+  await sql`savepoint raw_rows`.execute(tx);
+  try {
+    await copyRows(tx, 'clicks', RAW_COPY_COLUMNS, batch.raw);
+  } catch (error) {
+    if (!isUniqueViolation(error)) throw error;
+    await sql`rollback to savepoint raw_rows`.execute(tx);
+    return insertRaw(tx, rawColumns(batch.events));
+  }
+  await sql`release savepoint raw_rows`.execute(tx);
+  return new Set();
 }
 
 /**

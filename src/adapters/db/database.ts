@@ -32,6 +32,8 @@ export async function openPostgres(url: string, poolSize = 10): Promise<Database
   } });
   // An idle client's error (server restart) must not crash the process; the pool replaces it.
   pool.on('error', () => {});
+  const { enableCopyFrom } = await import('./pg-copy.js');
+  enableCopyFrom(pool);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     db, engine: 'postgres', close: () => db.destroy(),

@@ -1,3 +1,5 @@
+import { copyRequest } from './copy-from.js';
+
 export interface QueryResult { rows: unknown[]; affectedRows?: number }
 
 /**
@@ -30,7 +32,13 @@ export async function startPGlite(dataDir: string | null): Promise<PGliteClient>
   return {
     // Without parameters use the simple protocol, which (like node-postgres) accepts several
     // statements in one text: migrations rely on that.
-    query: async (sql, params) => (params.length === 0 ? (await pglite.exec(sql)).at(-1) ?? { rows: [] } : await pglite.query(sql, [...params])),
+    query: async (sql, params) => {
+      if (params.length === 0) return (await pglite.exec(sql)).at(-1) ?? { rows: [] };
+      // copyRows (copy-from.ts): PGlite reads COPY … FROM STDIN data as the blob of '/dev/blob'.
+      const data = copyRequest(sql, params);
+      if (data !== null) return pglite.query(sql.replace(/stdin$/, "'/dev/blob'"), [], { blob: new Blob([data]) });
+      return pglite.query(sql, [...params]);
+    },
     close: async () => { if (!pglite.closed) await pglite.close(); },
   };
 }
