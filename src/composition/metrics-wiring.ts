@@ -23,7 +23,7 @@ export interface ObservabilityDeps {
   /** The click stream's connection and key (REDIS_URL set); null without Redis. */
   redis: { connection: Redis; key: string; group: string } | null;
   /** Embedded: the click spool's backlog and ingest's deferrals; else null. */
-  clickSpool: { backlog(): number; deferred(): number } | null;
+  clickSpool: { backlog(): number; dropped(): number; deferred(): number } | null;
   /** The shared link cache's lookup counters (REDIS_URL set, roles that serve redirects); else null. */
   sharedLinkCache: { readonly hits: number; readonly misses: number; readonly errors: number } | null;
   log: () => { warn(obj: object, msg: string): void } | null;

@@ -197,7 +197,11 @@ export async function createCurt(config: Config, options: CurtOptions = {}): Pro
   const ingest = new ClickIngest({ enricher: new DefaultClickEnricher(), store: new SqlClickStore(handle.db), salts: new SqlVisitorSalts(handle.db) });
   let log: { warn(obj: object, msg: string): void } | null = null;
   const stream = await clickStream(config, role, ingest, (error) => log?.warn({ err: error }, 'click stream consumer failed; retrying'));
-  const spool = clickSpool !== undefined && handle.runTask ? new ClickSpoolWriter(clickSpool) : null;
+  const spool = clickSpool !== undefined && handle.runTask ? new ClickSpoolWriter(clickSpool, {
+    onFull: (full, backlog) => (full
+      ? log?.warn({ backlog }, 'click spool: full (ingest is not keeping up); new clicks are dropped and counted until it catches up')
+      : log?.warn({ backlog }, 'click spool: spooling clicks again')),
+  }) : null;
   const spoolIngest = spool ? new SpoolIngest({
     handle, writer: spool, notify: (stored) => ingest.announce(stored),
     onError: (error) => log?.warn({ err: error }, 'click spool: ingest failed; retrying'),
@@ -242,7 +246,7 @@ export async function createCurt(config: Config, options: CurtOptions = {}): Pro
   }, { ...options.jobs, onOutcome: (name, outcome) => observability.metrics.jobOutcome(name, outcome) });
   const observability = buildObservability(config, {
     handle, clicks, jobs: jobs.queue, redis: stream?.redis ?? null, sharedLinkCache: caching.shared, log: () => log,
-    clickSpool: spool && spoolIngest ? { backlog: () => spool.backlog(), deferred: () => spoolIngest.deferred() } : null,
+    clickSpool: spool && spoolIngest ? { backlog: () => spool.backlog(), dropped: () => spool.dropped(), deferred: () => spoolIngest.deferred() } : null,
   }, options.observability);
   const webhooks = buildWebhooks(config, handle.db, { jobs: jobs.queue, outbox: recordEvents, events: jobs.outbox }, {
     onError: (error) => log?.warn({ err: error }, 'webhooks: link.clicked events not recorded'),

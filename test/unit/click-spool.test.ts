@@ -55,6 +55,29 @@ describe('the embedded click spool', () => {
     await writer.close();
   });
 
+  it('past its backlog cap, drops and counts new batches until ingest brings the backlog under 90% of it', async () => {
+    const told: [boolean, number][] = [];
+    const writer = new ClickSpoolWriter(dir, { maxBacklog: 20, onFull: (full, backlog) => told.push([full, backlog]) });
+    const kept = Array.from({ length: 20 }, () => click());
+    await writer.write(kept);
+    await writer.write([click('lnk_b')]);
+    await writer.write([click('lnk_b'), click('lnk_b')]);
+    assert.equal(writer.dropped(), 3);
+    assert.equal(writer.backlog(), 20);
+    assert.equal(writer.pending('lnk_b'), 0, 'dropped clicks are not pending');
+    assert.deepEqual(told, [[true, 20]], 'told once');
+    writer.stored([['lnk_a', 1]]);
+    await writer.write([click()]);
+    assert.equal(writer.dropped(), 4, 'at 19 a click would fit, but it resumes only at 18');
+    writer.stored([['lnk_a', 1]]);
+    assert.deepEqual(told, [[true, 20], [false, 18]]);
+    const later = [click(), click()];
+    await writer.write(later);
+    assert.equal(writer.backlog(), 20);
+    assert.deepEqual(ids(new ClickSpoolReader(dir).read(100).clicks), ids([...kept, ...later]), 'nothing dropped reached the file');
+    await writer.close();
+  });
+
   it('starts a new segment per process, after the earlier ones and the stored position', async () => {
     const a = new ClickSpoolWriter(dir);
     await a.write([click()]);

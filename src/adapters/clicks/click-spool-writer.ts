@@ -6,6 +6,21 @@ import { nextSegment, segmentFile } from './click-spool-files.js';
 
 /** A segment is closed and a new one begun past this size, so ingested clicks' files can be deleted. */
 const SEGMENT_BYTES = 64 * 1024 * 1024;
+/**
+ * Clicks this process may have in the spool, not stored yet, before it drops new ones: ~1.2 GB
+ * of disk at ~245 bytes a click, and hours of ingest. Ingest runs within 30 s whatever the load,
+ * so only an ingest that keeps failing gets here; the cap keeps it from filling the disk that
+ * PGlite's own data lives on.
+ */
+export const SPOOL_MAX_BACKLOG = 5_000_000;
+/** Once full, clicks are spooled again when the backlog is back under this share of the cap. */
+const RESUME_AT = 0.9;
+
+export interface ClickSpoolOptions {
+  maxBacklog?: number;
+  /** Told when the spool starts dropping new clicks (true) and when it takes them again (false). */
+  onFull?: (full: boolean, backlog: number) => void;
+}
 
 /**
  * Serving side of the embedded click spool: each batch of captured clicks is appended to the
@@ -16,6 +31,9 @@ const SEGMENT_BYTES = 64 * 1024 * 1024;
  *
  * Until ingest reports a click stored, it stays pending for its link: a link loaded from
  * storage meanwhile adds it to the stored counter (maxClicks).
+ *
+ * Overflow: past `maxBacklog` clicks waiting for ingest, new batches are dropped and counted
+ * (the redirects are still served), until ingest brings the backlog back under 90% of it.
  */
 export class ClickSpoolWriter implements ClickSink {
   private fd: number | null = null;
@@ -27,8 +45,12 @@ export class ClickSpoolWriter implements ClickSink {
   private pendingTotal = 0;
   /** When the backlog last grew from empty (epoch ms); null while ingest is caught up. */
   private backlogSince: number | null = null;
+  private full = false;
+  private droppedTotal = 0;
+  private readonly maxBacklog: number;
 
-  constructor(private readonly dir: string) {
+  constructor(private readonly dir: string, private readonly options: ClickSpoolOptions = {}) {
+    this.maxBacklog = options.maxBacklog ?? SPOOL_MAX_BACKLOG;
     mkdirSync(dir, { recursive: true });
     this.segment = nextSegment(dir);
     this.firstSegment = this.segment;
@@ -39,6 +61,14 @@ export class ClickSpoolWriter implements ClickSink {
    * than a trip through libuv's thread pool and back, which the held responses would wait for.
    */
   async write(batch: CapturedClick[]): Promise<void> {
+    if (this.full || this.pendingTotal + batch.length > this.maxBacklog) {
+      this.droppedTotal += batch.length;
+      if (!this.full) {
+        this.full = true;
+        this.options.onFull?.(true, this.pendingTotal);
+      }
+      return;
+    }
     const line = encodeBatch(batch);
     const length = Buffer.byteLength(line);
     if (this.fd !== null && this.size + length > SEGMENT_BYTES && this.size > 0) {
@@ -75,6 +105,11 @@ export class ClickSpoolWriter implements ClickSink {
     return this.pendingTotal;
   }
 
+  /** Clicks dropped because the spool was full (metrics). */
+  dropped(): number {
+    return this.droppedTotal;
+  }
+
   /** Ingest stored (or found already stored) these clicks of this writer's segments, by link. */
   stored(countsByLink: Iterable<[string, number]>): void {
     for (const [linkId, count] of countsByLink) {
@@ -85,6 +120,10 @@ export class ClickSpoolWriter implements ClickSink {
       if (this.pendingTotal === 0) this.backlogSince = null;
       if (known - taken === 0) this.pendingByLink.delete(linkId);
       else this.pendingByLink.set(linkId, known - taken);
+    }
+    if (this.full && this.pendingTotal <= this.maxBacklog * RESUME_AT) {
+      this.full = false;
+      this.options.onFull?.(false, this.pendingTotal);
     }
   }
 

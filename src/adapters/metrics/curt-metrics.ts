@@ -21,7 +21,7 @@ export interface MetricsSources {
   /** Only with REDIS_URL. */
   clickStream?: () => Promise<StreamStats>;
   /** Only embedded: the local click spool (clicks this process spooled and ingest has not stored; ingest's waits for bursts). */
-  clickSpool?: { backlog(): number; deferred(): number };
+  clickSpool?: { backlog(): number; dropped(): number; deferred(): number };
   shedding?: { readonly overloaded: boolean; readonly shedRequests: number; readonly lastDelayMs: number };
   /** How long a scrape waits for the database and Redis figures (default 1 s); past it they are left out (NaN when unlabelled). */
   collectTimeoutMs?: number;
@@ -93,6 +93,7 @@ export class CurtMetrics {
     const spool = sources.clickSpool;
     if (spool) {
       new Gauge({ name: 'curt_click_spool_backlog', help: 'Clicks this process wrote to the embedded click spool that ingest has not stored yet.', registers, collect() { this.set(spool.backlog()); } });
+      new Counter({ name: 'curt_click_spool_dropped_total', help: 'Clicks dropped because the embedded click spool was full (ingest not keeping up).', registers, collect() { this.reset(); this.inc(spool.dropped()); } });
       new Counter({ name: 'curt_click_spool_deferrals_total', help: 'Times embedded ingest waited for a burst of redirects to pass.', registers, collect() { this.reset(); this.inc(spool.deferred()); } });
     }
 
