@@ -5,9 +5,10 @@ import type { Config } from './config.js';
 import { MIGRATIONS_DIR } from './paths.js';
 
 /**
- * The embedded database thread's nice value. Linux gives a nice-19 thread about 1.5% of the
- * CPU a normal one gets when both want it, and all of it otherwise: redirects come first
- * under a burst, and the spool holds the clicks until ingest catches up.
+ * The embedded database thread's nice value, from its first ingest task on (pglite-thread.ts).
+ * Linux gives a nice-19 thread about 1.5% of the CPU a normal one gets when both want it, and
+ * all of it otherwise: redirects come first under a burst, and the spool holds the clicks until
+ * ingest catches up.
  */
 const INGEST_THREAD_NICE = 19;
 

@@ -39,8 +39,15 @@ const post = (reply: ThreadReply) => port.postMessage(reply);
 type Task = (input: unknown) => Promise<unknown>;
 let client: PGliteClient | null = null;
 let task: Promise<Task> | null = null;
+/**
+ * The nice value is taken with the first task, not at the thread's start: PGlite's start, the
+ * migrations and the first queries then run at the process's priority. From the first instant,
+ * a machine busy with other processes left the database ~1.5% of a core, and an embedded server
+ * was not ready after 30 s. The task (ingest) is the work the nice value is for; a thread cannot
+ * raise its priority again without privilege, so the queries after it share the nice value.
+ */
+let lowered = data.nice === undefined;
 try {
-  if (data.nice !== undefined) lowerPriority(data.nice);
   client = await startPGlite(data.dataDir);
   post({ kind: 'ready' });
   // Loaded once the database is ready, so the process's start does not wait for it.
@@ -68,6 +75,10 @@ port.on('message', (request: ThreadRequest) => {
     try {
       if (request.kind === 'task') {
         if (!task) throw new Error('this PGlite thread has no task');
+        if (!lowered) {
+          lowerPriority(data.nice!);
+          lowered = true;
+        }
         post({ kind: 'task-result', id: request.id, output: await (await task)(request.input) });
         return;
       }
