@@ -109,8 +109,10 @@ export async function totalClicks(origin: string, apiKey: string): Promise<numbe
   do {
     const query: string = `limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
     const res = await httpRequest(`${origin}/api/v1/links?${query}`, { headers: { Authorization: `Bearer ${apiKey}` } });
-    // Polling a long backlog can spend the key's request quota: wait as told, then read the page again.
-    if (res.status === 429) {
+    // Polling a long backlog can spend the key's request quota (429); and right after a pause
+    // (pausedDuring: SIGSTOP through a baseline run) the load shedder sees the stop as one long
+    // event-loop delay and sheds for up to a sample window (503). Either way: wait as told, read again.
+    if (res.status === 429 || (res.status === 503 && res.body.includes('"code":"overloaded"'))) {
       await sleep(Math.max(1, Number(res.headers['retry-after']) || 1) * 1000);
       continue;
     }
