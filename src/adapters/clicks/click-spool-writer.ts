@@ -12,7 +12,7 @@ const SEGMENT_BYTES = 64 * 1024 * 1024;
  * so only an ingest that keeps failing gets here; the cap keeps it from filling the disk that
  * PGlite's own data lives on.
  */
-export const SPOOL_MAX_BACKLOG = 5_000_000;
+const SPOOL_MAX_BACKLOG = 5_000_000;
 /** Once full, clicks are spooled again when the backlog is back under this share of the cap. */
 const RESUME_AT = 0.9;
 

@@ -81,7 +81,7 @@ export class DailyRollups extends PeriodRollups {
   }
 
   protected override async rolled(tx: Db, workspaceId: string, dayMs: number): Promise<void> {
-    await markWeeksStale(tx, [workspaceId], [utcWeekStart(dayMs)]);
+    await markWeekStale(tx, workspaceId, utcWeekStart(dayMs));
   }
 }
 
@@ -96,11 +96,10 @@ export class WeeklyRollups extends PeriodRollups {
   }
 }
 
-/** Marks (workspace, week start) pairs stale, in the caller's transaction. */
-export async function markWeeksStale(tx: Db, workspaceIds: readonly string[], weeks: readonly number[]): Promise<void> {
+/** Marks a workspace's week stale, in the caller's transaction. */
+async function markWeekStale(tx: Db, workspaceId: string, weekMs: number): Promise<void> {
   await sql`insert into click_week_rollups (workspace_id, bucket, stale)
-    select w, 'epoch'::timestamptz + b * interval '1 millisecond', true
-    from unnest(${workspaceIds}::text[], ${weeks}::bigint[]) as t(w, b)
+    values (${workspaceId}, ${new Date(weekMs).toISOString()}::timestamptz, true)
     on conflict (workspace_id, bucket) do update set stale = true where not click_week_rollups.stale`.execute(tx);
 }
 

@@ -20,7 +20,7 @@ export interface RollBudget {
  * many workspaces are active as long as their rolls fit in half a minute of one connection
  * (a count alone, e.g. 24 buckets, fell behind for good past ~1,400 active workspaces).
  */
-export const DEFAULT_ROLL_BUDGET_MS = 30_000;
+const DEFAULT_ROLL_BUDGET_MS = 30_000;
 /** Stale buckets read at a time. */
 const PAGE = 200;
 
