@@ -1,4 +1,5 @@
 import type { Db } from '../adapters/db/database.js';
+import { ClickLinkIndexes } from '../adapters/db/click-link-indexes.sql.js';
 import { ClickPartitions } from '../adapters/db/click-partitions.sql.js';
 import { SqlJobQueue } from '../adapters/db/job-queue.sql.js';
 import { SqlLinkExpiry } from '../adapters/db/link-expiry.sql.js';
@@ -79,6 +80,8 @@ export function buildJobs(deps: JobsDeps, options: JobsOptions = {}): Jobs {
   const weeks = new WeeklyRollups(db);
   // Days first: a week is built from its days' rows, and each day's roll marks its week.
   system('clicks.rollup-days', '* * * * *', async () => { await days.run(); await weeks.run(); });
+  const linkIndexes = new ClickLinkIndexes(db);
+  system('clicks.index-days', '*/5 * * * *', () => linkIndexes.run());
   if (deps.clickRetentionDays > 0) {
     const partitions = new ClickPartitions(db);
     system('clicks.prune', '5 * * * *', () => partitions.prune(Date.now() - deps.clickRetentionDays * 86_400_000));

@@ -27,9 +27,8 @@ export class ClickPartitions {
   private async create(day: number): Promise<void> {
     const from = new Date(day * DAY_MS).toISOString().slice(0, 10);
     const to = new Date((day + 1) * DAY_MS).toISOString().slice(0, 10);
-    const name = `clicks_p${from.replaceAll('-', '')}`;
     try {
-      await sql`create table if not exists ${sql.table(name)} partition of clicks
+      await sql`create table if not exists ${sql.table(partitionName(day * DAY_MS))} partition of clicks
         for values from (${sql.lit(from)}) to (${sql.lit(to)})`.execute(this.db);
     } catch (error) {
       // Another process created it first, or the default partition already holds that day.
@@ -45,22 +44,31 @@ export class ClickPartitions {
    */
   async prune(cutoffMs: number): Promise<number> {
     const cutoffDay = Math.floor(cutoffMs / DAY_MS);
-    const cutoff = new Date(cutoffDay * DAY_MS).toISOString().slice(0, 10).replaceAll('-', '');
-    const partitions = await sql<{ name: string }>`
-      select c.relname as name from pg_inherits i
-      join pg_class c on c.oid = i.inhrelid join pg_class p on p.oid = i.inhparent
-      where p.relname = 'clicks' and c.relname ~ '^clicks_p[0-9]{8}$'`.execute(this.db);
     let dropped = 0;
-    for (const { name } of partitions.rows) {
+    for (const { name, dayMs } of await dayPartitions(this.db)) {
       // The partition of day D holds [D, D+1): it is entirely old when D+1 <= cutoff, i.e. D < cutoff.
-      if (name.slice('clicks_p'.length) >= cutoff) continue;
+      if (dayMs / DAY_MS >= cutoffDay) continue;
       await sql`drop table if exists ${sql.table(name)}`.execute(this.db);
-      this.known.delete(Math.floor(Date.parse(`${name.slice(8, 12)}-${name.slice(12, 14)}-${name.slice(14, 16)}`) / DAY_MS));
+      this.known.delete(dayMs / DAY_MS);
       dropped++;
     }
     await sql`delete from clicks_default where at < ${new Date(cutoffDay * DAY_MS)}`.execute(this.db);
     return dropped;
   }
+}
+
+/** The partition of the UTC day starting at `dayMs`: clicks_pYYYYMMDD. */
+export function partitionName(dayMs: number): string {
+  return `clicks_p${new Date(dayMs).toISOString().slice(0, 10).replaceAll('-', '')}`;
+}
+
+/** The day partitions of `clicks` (the default partition aside), with the start of their day. */
+export async function dayPartitions(db: Db): Promise<{ name: string; dayMs: number }[]> {
+  const partitions = await sql<{ name: string }>`
+    select c.relname as name from pg_inherits i
+    join pg_class c on c.oid = i.inhrelid join pg_class p on p.oid = i.inhparent
+    where p.relname = 'clicks' and p.relnamespace = current_schema()::regnamespace and c.relname ~ '^clicks_p[0-9]{8}$'`.execute(db);
+  return partitions.rows.map(({ name }) => ({ name, dayMs: Date.parse(`${name.slice(8, 12)}-${name.slice(12, 14)}-${name.slice(14, 16)}`) }));
 }
 
 /** duplicate_table / unique_violation (a concurrent create), or check_violation (rows in the default partition). */

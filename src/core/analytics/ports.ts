@@ -59,7 +59,10 @@ export interface ClickBulkLoadReport {
   clicks: number;
   hourlyRows: number;
   dailyRows: number;
-  /** Writing rows, then building the indexes dropped for the load, then the closed weeks' rows, then VACUUM (ANALYZE), in ms. */
+  /**
+   * Writing rows, then building the indexes dropped for the load and the closed days' per-link
+   * indexes, then the closed weeks' rows, then VACUUM (ANALYZE), in ms.
+   */
   loadMs: number;
   indexMs: number;
   weeklyMs: number;
