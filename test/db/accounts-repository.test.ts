@@ -4,6 +4,7 @@ import type { DatabaseHandle, Db } from '../../src/adapters/db/database.js';
 import { SqlApiKeyRepository } from '../../src/adapters/db/repositories/api-key-repository.sql.js';
 import { SqlSessionRepository } from '../../src/adapters/db/repositories/session-repository.sql.js';
 import { SqlUserRepository } from '../../src/adapters/db/repositories/user-repository.sql.js';
+import { SqlWorkspaceRepository } from '../../src/adapters/db/repositories/workspace-repository.sql.js';
 import type { ApiKey } from '../../src/core/api-keys/ports.js';
 import type { Role } from '../../src/core/auth/scopes.js';
 import { newId } from '../../src/core/ids.js';
@@ -82,6 +83,22 @@ for (const engine of engines) {
       await assert.rejects(create, (e: { code?: string }) => e.code === '23505');
       assert.equal(await users.findById(id), null);
       assert.equal(await users.personalWorkspaceId(id), null);
+    });
+
+    it('pages a workspace\'s members in join order, none skipped or repeated, members joined at one instant included (0014)', async () => {
+      const owner = await createUser(db);
+      const joined = [await createUser(db), await createUser(db), await createUser(db)];
+      await db.insertInto('memberships').values(joined.map((u) => ({ workspace_id: owner.workspaceId, user_id: u.userId, role: 'member' as const }))).execute();
+      const workspaces = new SqlWorkspaceRepository(db);
+      const seen: string[] = [];
+      let after: { createdAt: Date; userId: string } | null = null;
+      for (let page = 0; page < 5; page++) {
+        const rows = await workspaces.members(owner.workspaceId, after, 1);
+        seen.push(...rows.map((m) => m.userId));
+        if (rows.length < 1) break;
+        after = { createdAt: new Date(rows.at(-1)!.createdAt.toISOString()), userId: rows.at(-1)!.userId };
+      }
+      assert.deepEqual(seen, [owner.userId, ...joined.map((u) => u.userId).sort()]);
     });
 
     it('reports memberships, roles and personal workspaces', async () => {

@@ -242,6 +242,22 @@ for (const engine of engines) {
       assert.equal(await queue.get(workspaceId, ids[1]!), null);
     });
 
+    it('pages jobs enqueued at one instant (one statement) by id, none skipped or repeated (0014)', async () => {
+      const ws = (await createUser(db)).workspaceId;
+      const name = uniqueName('instant');
+      const ids = await queue.enqueue([0, 1, 2, 3, 4].map((i) => ({ name, payload: { i }, workspaceId: ws })));
+      const seen: string[] = [];
+      let after: { createdAt: Date; id: string } | null = null;
+      for (let page = 0; page < 5; page++) {
+        const rows = await queue.list({ workspaceId: ws, after, limit: 2 });
+        seen.push(...rows.map((j) => j.id));
+        if (rows.length < 2) break;
+        // As the API's cursor carries it: an ISO instant, in milliseconds.
+        after = { createdAt: new Date(rows.at(-1)!.createdAt.toISOString()), id: rows.at(-1)!.id };
+      }
+      assert.deepEqual(seen, [...ids].sort().reverse());
+    });
+
     it('prunes succeeded jobs after 7 days and dead ones after 30', async () => {
       const name = uniqueName('prune');
       const ids = await queue.enqueue([0, 1, 2, 3].map((i) => ({ name, payload: { i }, workspaceId })));
