@@ -4,7 +4,7 @@ import { VisitorSketch } from '../../core/analytics/hll.js';
 import type { ClickStore, PreparedClicks } from '../../core/analytics/ports.js';
 import type { Database } from './schema.js';
 import type { Db } from './database.js';
-import { RAW_COPY_COLUMNS, prepareClicks, rawColumns, type BucketKeys, type RawColumns, type RollupColumns, type SqlPreparedClicks } from './click-batch.js';
+import { RAW_COPY_COLUMNS, prepareClicks, rawColumns, type RawColumns, type SqlPreparedClicks } from './click-batch.js';
 import { copyRows } from './copy-from.js';
 import { isUniqueViolation } from './errors.js';
 import { ClickPartitions } from './click-partitions.sql.js';
@@ -14,16 +14,22 @@ const COMPACT_BYTES = 8192;
 
 /**
  * Click ingest on PostgreSQL/PGlite. A batch's parameters are worked out first (click-batch.ts,
- * assuming every event is new), then one transaction writes:
- *  1. raw rows by COPY; if some were stored before (redelivery), by an INSERT that skips them
- *     instead, and the rest of the batch is prepared again without them;
- *  2. hourly rollups of the new events, aggregated in memory first: counts are added in SQL,
- *     and visitor sketches are appended in SQL without being read (see hll.ts), except rows
- *     that grew past COMPACT_BYTES, which are read, merged and rewritten;
- *  3. the hours written are marked for LinkRollups (per-link dimension rows), the days for
- *     DailyRollups (daily rows, built from the hourly ones once the day is closed);
- *  4. links.clicks, the per-link counter that maxClicks is enforced from.
- * Rows are written in key order so concurrent ingest processes cannot deadlock.
+ * assuming every event is new), then one transaction writes, in two statements:
+ *  1. raw rows by COPY;
+ *  2. the rest at once (writable CTEs):
+ *     - hourly rollups of the events, aggregated in memory first: counts are added in SQL, and
+ *       visitor sketches are appended in SQL without being read (see hll.ts); rows that grew
+ *       past COMPACT_BYTES come back, and are then read, merged and rewritten;
+ *     - the hours written are marked for LinkRollups (per-link dimension rows), the days for
+ *       DailyRollups (daily rows, built from the hourly ones once the day is closed);
+ *     - links.clicks, the per-link counter that maxClicks is enforced from.
+ * If the COPY finds an event stored before (a redelivered batch), the transaction is rolled
+ * back and the batch written again through an INSERT that skips such events and names them;
+ * the rest of the batch is prepared again without them.
+ * Few statements because a statement's round trip waits for the event loop, which is busy
+ * preparing the next batch meanwhile: with ten per batch (savepoints, one statement per table),
+ * writing took twice the database's own time. Rows are written in key order so concurrent
+ * ingest processes cannot deadlock.
  */
 export class SqlClickStore implements ClickStore {
   private readonly partitions: ClickPartitions;
@@ -43,42 +49,33 @@ export class SqlClickStore implements ClickStore {
 
   async write(prepared: PreparedClicks): Promise<ClickEvent[]> {
     const batch = prepared as SqlPreparedClicks;
-    const events = batch.events;
-    if (events.length === 0) return [];
-    await this.partitions.ensureFor(events.map((e) => e.at.getTime()));
+    if (batch.events.length === 0) return [];
+    await this.partitions.ensureFor(batch.days.buckets);
+    try {
+      return await this.db.transaction().execute(async (tx) => {
+        try {
+          await copyRows(tx, 'clicks', RAW_COPY_COLUMNS, batch.raw);
+        } catch (error) {
+          throw isUniqueViolation(error) ? new StoredBefore() : error;
+        }
+        await writeCounts(tx, batch);
+        return [...batch.events];
+      });
+    } catch (error) {
+      if (!(error instanceof StoredBefore)) throw error;
+    }
     return this.db.transaction().execute(async (tx) => {
-      const known = await storeRaw(tx, batch);
-      let rest = batch;
-      if (known.size > 0) {
-        const fresh = events.filter((e) => !known.has(e.id));
-        if (fresh.length === 0) return [];
-        rest = await prepareClicks(fresh, false);
-      }
-      await upsertRollups(tx, rest.hourly);
-      await markToRoll(tx, rest.hours, rest.days);
-      await addLinkClicks(tx, rest.links);
+      const known = await insertRaw(tx, rawColumns(batch.events));
+      const rest = known.size === 0 ? batch : await prepareClicks(batch.events.filter((e) => !known.has(e.id)), false);
+      if (rest.events.length === 0) return [];
+      await writeCounts(tx, rest);
       return [...rest.events];
     });
   }
 }
 
-/**
- * Raw rows by COPY (copy-from.ts), inside a savepoint: an event stored before (a redelivered
- * batch) fails it on the primary key, and the batch then goes through insertRaw, which skips
- * such events and names them. Returns the ids that were already stored: normally none.
- */
-async function storeRaw(tx: Transaction<Database>, batch: SqlPreparedClicks): Promise<Set<string>> {
-  await sql`savepoint raw_rows`.execute(tx);
-  try {
-    await copyRows(tx, 'clicks', RAW_COPY_COLUMNS, batch.raw);
-  } catch (error) {
-    if (!isUniqueViolation(error)) throw error;
-    await sql`rollback to savepoint raw_rows`.execute(tx);
-    return insertRaw(tx, rawColumns(batch.events));
-  }
-  await sql`release savepoint raw_rows`.execute(tx);
-  return new Set();
-}
+/** The batch's COPY met an event stored before: the batch is redelivered, at least in part. */
+class StoredBefore extends Error {}
 
 /**
  * Raw rows from column arrays (array-literals.ts: node-postgres' generic serialisation cost
@@ -109,11 +106,15 @@ async function insertRaw(tx: Transaction<Database>, c: RawColumns): Promise<Set<
 }
 
 /**
- * A new row stores the batch's sketch; an existing one gets the batch's entries appended (no
- * read). The sketches travel as one binary parameter, cut apart by offset and length in SQL.
+ * Rollups, the hours and days to roll, and link counters, in one statement. A new rollup row
+ * stores the batch's sketch; an existing one gets the batch's entries appended (no read). The
+ * sketches travel as one binary parameter, cut apart by offset and length in SQL. The hours
+ * and days written need their per-link dimension rows and daily rows (re)built: a late click
+ * in an hour or a day already rolled makes it stale again; same transaction, so the passes
+ * never miss one.
  */
-async function upsertRollups(tx: Transaction<Database>, c: RollupColumns): Promise<void> {
-  if (c.count === 0) return;
+async function writeCounts(tx: Transaction<Database>, batch: SqlPreparedClicks): Promise<void> {
+  const { hourly: c, hours, days, links } = batch;
   const grown = await sql<{ workspace_id: string; link_id: string; dimension: string; bucket_ms: number; bot: boolean; value: string }>`
     with up as (
       insert into click_rollups_hourly as r (workspace_id, link_id, dimension, bucket, bot, value, clicks, visitors)
@@ -123,6 +124,20 @@ async function upsertRollups(tx: Transaction<Database>, c: RollupColumns): Promi
       on conflict (workspace_id, link_id, dimension, bucket, bot, value) do update
         set clicks = r.clicks + excluded.clicks, visitors = r.visitors || substring(excluded.visitors from 2)
       returning workspace_id, link_id, dimension, bucket, bot, value, length(visitors) as size
+    ), hours as (
+      insert into click_link_rollups (workspace_id, bucket, stale)
+      select w, 'epoch'::timestamptz + b * interval '1 millisecond', true
+      from unnest(${hours.workspaceIds}::text[], ${hours.buckets}::bigint[]) as t(w, b)
+      on conflict (workspace_id, bucket) do update set stale = true where not click_link_rollups.stale
+    ), days as (
+      insert into click_day_rollups (workspace_id, bucket, stale)
+      select w, 'epoch'::timestamptz + b * interval '1 millisecond', true
+      from unnest(${days.workspaceIds}::text[], ${days.buckets}::bigint[]) as t(w, b)
+      on conflict (workspace_id, bucket) do update set stale = true where not click_day_rollups.stale
+    ), counted as (
+      update links set clicks = links.clicks + c.n
+      from unnest(${links.ids}::text[], ${links.clicks}::bigint[]) as c(id, n)
+      where links.id = c.id
     )
     select workspace_id, link_id, dimension, (extract(epoch from bucket) * 1000)::bigint as bucket_ms, bot, value
     from up where size > ${COMPACT_BYTES}`.execute(tx);
@@ -153,28 +168,4 @@ async function compact(tx: Transaction<Database>,
     join unnest(${canonical.map((c) => c.n)}::bigint[], ${canonical.map((c) => c.visitors)}::text[]) as c(n, x) on c.n = t.n
     where r.workspace_id = t.w and r.link_id = t.l and r.dimension = t.d
       and r.bucket = 'epoch'::timestamptz + t.b * interval '1 millisecond' and r.bot = t.bo and r.value = t.v`.execute(tx);
-}
-
-/**
- * The hours this batch wrote to need their per-link dimension rows (re)built, and its days
- * their daily rows: a late click in an hour or a day already rolled makes it stale again. Same
- * transaction, so the passes never miss one.
- */
-async function markToRoll(tx: Transaction<Database>, hours: BucketKeys, days: BucketKeys): Promise<void> {
-  await sql`with hours as (
-      insert into click_link_rollups (workspace_id, bucket, stale)
-      select w, 'epoch'::timestamptz + b * interval '1 millisecond', true
-      from unnest(${hours.workspaceIds}::text[], ${hours.buckets}::bigint[]) as t(w, b)
-      on conflict (workspace_id, bucket) do update set stale = true where not click_link_rollups.stale
-    )
-    insert into click_day_rollups (workspace_id, bucket, stale)
-    select w, 'epoch'::timestamptz + b * interval '1 millisecond', true
-    from unnest(${days.workspaceIds}::text[], ${days.buckets}::bigint[]) as t(w, b)
-    on conflict (workspace_id, bucket) do update set stale = true where not click_day_rollups.stale`.execute(tx);
-}
-
-async function addLinkClicks(tx: Transaction<Database>, links: SqlPreparedClicks['links']): Promise<void> {
-  await sql`update links set clicks = links.clicks + c.n
-    from unnest(${links.ids}::text[], ${links.clicks}::bigint[]) as c(id, n)
-    where links.id = c.id`.execute(tx);
 }

@@ -15,39 +15,52 @@ export interface RollupKey {
   clicks: number;
 }
 
-/** One (workspace, link, bucket, bot) group: its total row and, at workspace level, a row per dimension value. */
+/**
+ * One (workspace or link, bucket, bot) group: its total row and, at workspace level, a row per
+ * dimension value. An owner's groups form a chain (a batch spans an hour or two, so one to four
+ * of them): a Map of slots per link cost ~150 bytes per link and batch, all of it surviving
+ * into the old generation until the batch was written.
+ */
 interface Group<R> {
+  slot: number;
   total: R;
   byDimension: Map<string, R>[] | null;
+  next: Group<R> | null;
 }
 
 /**
  * The rollup rows a set of clicks adds to, grouped by (workspace or link, bucket, bot) and then
  * by dimension and value. This runs ~24 times per click at ingest, so no key is built per
- * click: groups are found through a Map per workspace (workspace-level rows) or per link (link
- * ids are unique across workspaces) holding one per `bucket * 2 + bot`, and only groups that
- * have dimension rows get their Maps (~20% of ingest's Node time was garbage collection).
- * What a row collects of its visitors is the caller's (rollup-rows.ts).
+ * click: groups are found through a Map per owner kind, workspace-level rows by workspace and
+ * per-link rows by link (link ids are unique across workspaces), holding a chain of groups, one
+ * per `bucket * 2 + bot`; only groups that have dimension rows get their Maps (~20% of
+ * ingest's Node time was garbage collection). What a row collects of its visitors is the
+ * caller's (rollup-rows.ts).
  */
 export class RollupGroups<R extends RollupKey> {
-  private byWorkspace = new Map<string, Map<number, Group<R>>>();
-  private byLink = new Map<string, Map<number, Group<R>>>();
+  private byWorkspace = new Map<string, Group<R>>();
+  private byLink = new Map<string, Group<R>>();
 
   constructor(
     private readonly newRow: (key: RollupKey) => R,
     /** Adds one click, whose visitor has the packed register (VisitorSketch.register), to the row. */
     private readonly count: (row: R, register: number) => void,
+    /** Called by take(), once the rows so far are handed over. */
+    private readonly taken: () => void = () => {},
   ) {}
 
   /** The click's total row of the group, and with `dimensions` one row per dimension. */
   add(e: ClickEvent, linkId: string, bucket: number, register: number, dimensions = true): void {
     const owners = linkId === '' ? this.byWorkspace : this.byLink;
     const owner = linkId === '' ? e.workspaceId : linkId;
-    let groups = owners.get(owner);
-    if (groups === undefined) owners.set(owner, (groups = new Map()));
     const slot = bucket * 2 + (e.bot ? 1 : 0);
-    let group = groups.get(slot);
-    if (group === undefined) groups.set(slot, (group = { total: this.row(e, linkId, '', bucket, ''), byDimension: null }));
+    const first = owners.get(owner) ?? null;
+    let group = first;
+    while (group !== null && group.slot !== slot) group = group.next;
+    if (group === null) {
+      group = { slot, total: this.row(e, linkId, '', bucket, ''), byDimension: null, next: first };
+      owners.set(owner, group);
+    }
     this.count(group.total, register);
     if (!dimensions) return;
     const byDimension = (group.byDimension ??= DIMENSIONS.map(() => new Map<string, R>()));
@@ -65,8 +78,8 @@ export class RollupGroups<R extends RollupKey> {
   take(): R[] {
     const out: R[] = [];
     for (const owners of [this.byWorkspace, this.byLink]) {
-      for (const groups of owners.values()) {
-        for (const group of groups.values()) {
+      for (const first of owners.values()) {
+        for (let group: Group<R> | null = first; group !== null; group = group.next) {
           out.push(group.total);
           if (group.byDimension) for (const rows of group.byDimension) for (const row of rows.values()) out.push(row);
         }
@@ -74,6 +87,7 @@ export class RollupGroups<R extends RollupKey> {
     }
     this.byWorkspace = new Map();
     this.byLink = new Map();
+    this.taken();
     return out;
   }
 
