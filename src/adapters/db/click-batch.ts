@@ -3,7 +3,7 @@ import type { ClickEvent } from '../../core/analytics/click.js';
 import type { PreparedClicks } from '../../core/analytics/ports.js';
 import { VisitorSketch } from '../../core/analytics/hll.js';
 import { boolArray, numberArray, textArray } from './array-literals.js';
-import { CopyData, copyField } from './copy-from.js';
+import { CopyData } from './copy-from.js';
 import { byRollupKey, cmp } from './rollup-groups.js';
 import { newRollupRows, sketchBytes, sketchOffsets, type RollupRow } from './rollup-rows.js';
 import { DAY_MS, HOUR_MS } from '../../core/time-units.js';
@@ -118,12 +118,28 @@ export const RAW_COPY_COLUMNS = [
 
 /** The raw rows in COPY's text format, one line per click. */
 export function rawCopyData(events: readonly ClickEvent[]): Buffer {
-  const f = copyField;
   const data = new CopyData(events.length * 320);
   for (const e of events) {
-    data.line(`${f(e.id)}\t${e.at.toISOString()}\t${f(e.workspaceId)}\t${f(e.linkId)}\t${f(e.domain)}\t${f(e.referrer)}\t${f(e.referrerHost)}\t`
-      + `${f(e.country)}\t${f(e.device)}\t${f(e.browser)}\t${f(e.os)}\t${f(e.language)}\t${f(e.utmSource)}\t${f(e.utmMedium)}\t`
-      + `${f(e.utmCampaign)}\t${f(e.utmTerm)}\t${f(e.utmContent)}\t${e.bot ? 't' : 'f'}\t${f(e.visitorId)}`);
+    data.field(e.id);
+    data.field(e.at.toISOString());
+    data.field(e.workspaceId);
+    data.field(e.linkId);
+    data.field(e.domain);
+    data.field(e.referrer);
+    data.field(e.referrerHost);
+    data.field(e.country);
+    data.field(e.device);
+    data.field(e.browser);
+    data.field(e.os);
+    data.field(e.language);
+    data.field(e.utmSource);
+    data.field(e.utmMedium);
+    data.field(e.utmCampaign);
+    data.field(e.utmTerm);
+    data.field(e.utmContent);
+    data.field(e.bot ? 't' : 'f');
+    data.field(e.visitorId);
+    data.endRow();
   }
   return data.bytes();
 }
