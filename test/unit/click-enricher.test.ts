@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { describe, it } from 'node:test';
 import type { CapturedClick } from '../../src/core/analytics/click.js';
-import { DefaultClickEnricher } from '../../src/adapters/clicks/click-enricher.js';
+import { DefaultClickEnricher, ipv4Number, lookupCountry } from '../../src/adapters/clicks/click-enricher.js';
 
 const UA = {
   chromeWindows: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36',
@@ -119,6 +119,22 @@ describe('DefaultClickEnricher', () => {
       assert.equal(country('0:0:0:0:0:ffff:8.8.8.8'), 'US');
     });
 
+    it('gives IPv4 addresses to the database as numbers, with the answers it gives for their text', () => {
+      assert.equal(ipv4Number('8.8.8.8'), 0x08080808);
+      assert.equal(ipv4Number('255.255.255.255'), 4294967295);
+      assert.equal(ipv4Number('0.0.0.0'), 0);
+      for (const junk of ['', '256.1.1.1', '1.2.3', '1.2.3.4.5', '1..2.3', '.1.2.3', '1.2.3.', '::1', '2001:db8::1', '1.2.3.4 ', 'a.b.c.d']) {
+        assert.equal(ipv4Number(junk), -1, junk);
+      }
+      const geoip = createRequire(import.meta.url)('geoip-country') as { lookup(ip: string): { country: string } | null };
+      let seed = 7;
+      for (let i = 0; i < 2000; i++) {
+        seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+        const ip = `${seed >>> 24}.${(seed >>> 16) & 255}.${(seed >>> 8) & 255}.${seed & 255}`;
+        assert.equal(lookupCountry(ip), geoip.lookup(ip)?.country ?? null, ip);
+      }
+    });
+
     it('has no country for private, loopback and invalid addresses', () => {
       for (const ip of ['10.1.2.3', '192.168.1.1', '172.16.0.5', '127.0.0.1', '::1', 'fe80::1', 'fe80::1%eth0', '::ffff:10.0.0.1', '', 'unknown', '999.1.1.1', '8.8.8.8'.repeat(20)]) {
         assert.equal(country(ip), null, ip);
@@ -143,6 +159,18 @@ describe('DefaultClickEnricher', () => {
       assert.equal(language('fr;q=0, de;q=0.1'), 'de');
       assert.equal(language('fr;q=0'), null);
       assert.equal(language('*;q=1, nl;q=0.2'), 'nl');
+    });
+
+    it('gives the same answer from the cache, and reads headers past the cached length', () => {
+      const enricher = new DefaultClickEnricher({ maxLanguages: 2 });
+      const salt = new Uint8Array(32).fill(1);
+      const of = (acceptLanguage: string) => enricher.enrich(captured({ acceptLanguage }), salt).language;
+      for (let round = 0; round < 3; round++) {
+        assert.equal(of('fr;q=0.5, de;q=0.9'), 'de');
+        assert.equal(of('en-GB'), 'en');
+        assert.equal(of('*'), null);
+      }
+      assert.equal(of(`de;q=0.9,${'x-junk;q=0.1,'.repeat(60)}`), 'de');
     });
 
     it('has no language for wildcards and garbage', () => {
