@@ -17,7 +17,7 @@ import { engines } from '../support/engines.js';
 import {
   DEFAULT_HOST, analyticsService, assertBreakdown, assertVisitors, click, oracle, querier, totalOf, visitor,
 } from './analytics-fixtures.js';
-import { buildLink, createUser, unique } from './fixtures.js';
+import { buildLink, createUser, unique, workspaceWithLinks } from './fixtures.js';
 
 const RANGE = { from: '2026-05-09', to: '2026-05-14' };
 const keys = (result: AnalyticsResult) => (result.data as KeyedCounts[]).map((r) => [r.key, r.clicks]);
@@ -173,14 +173,13 @@ for (const engine of engines) {
     before(async () => {
       handle = await engine.open();
       db = handle.db;
-      workspaceId = (await createUser(db)).workspaceId;
-      const made = [buildLink(workspaceId), buildLink(workspaceId), buildLink(workspaceId)];
-      await new SqlLinkRepository(db).insertMany(made);
-      ids.push(...made.map((l) => l.id));
+      let links: string[];
+      ({ workspaceId, links } = await workspaceWithLinks(db, 3));
+      ids.push(...links);
       // Five UTC days; link i gets (i + 1) clicks an hour apart each day, from its own visitors.
       for (let day = 0; day < 5; day++) {
-        made.forEach((link, i) => {
-          for (let k = 0; k <= i + day; k++) events.push(click(workspaceId, link.id, Date.UTC(2026, 6, 1 + day, k, 10 * i), { visitorId: visitor(100 * i + k) }));
+        links.forEach((linkId, i) => {
+          for (let k = 0; k <= i + day; k++) events.push(click(workspaceId, linkId, Date.UTC(2026, 6, 1 + day, k, 10 * i), { visitorId: visitor(100 * i + k) }));
         });
       }
       await new SqlClickStore(db).ingest(events);

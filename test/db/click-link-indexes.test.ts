@@ -5,11 +5,10 @@ import { SqlClickExportReader } from '../../src/adapters/db/click-export-reader.
 import { ClickLinkIndexes } from '../../src/adapters/db/click-link-indexes.sql.js';
 import { SqlClickStore } from '../../src/adapters/db/click-store.sql.js';
 import type { DatabaseHandle, Db } from '../../src/adapters/db/database.js';
-import { SqlLinkRepository } from '../../src/adapters/db/repositories/link-repository.sql.js';
 import type { ClickEvent } from '../../src/core/analytics/click.js';
 import { buildClick, byTimeAndId } from '../support/clicks.js';
 import { engines } from '../support/engines.js';
-import { buildLink, createUser } from './fixtures.js';
+import { workspaceWithLinks } from './fixtures.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -37,10 +36,7 @@ for (const engine of engines) {
     before(async () => {
       handle = await engine.open();
       db = handle.db;
-      workspaceId = (await createUser(db)).workspaceId;
-      const made = [buildLink(workspaceId), buildLink(workspaceId), buildLink(workspaceId)];
-      await new SqlLinkRepository(db).insertMany(made);
-      links = made.map((l) => l.id);
+      ({ workspaceId, links } = await workspaceWithLinks(db, 3));
       for (let day = 0; day < 3; day++) {
         for (let n = 0; n < 30; n++) events.push(buildClick(workspaceId, links[n % 3]!, first + day * DAY + (n % 24) * HOUR + n));
       }

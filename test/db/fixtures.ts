@@ -1,4 +1,5 @@
 import type { Db } from '../../src/adapters/db/database.js';
+import { SqlLinkRepository } from '../../src/adapters/db/repositories/link-repository.sql.js';
 import { SqlUserRepository } from '../../src/adapters/db/repositories/user-repository.sql.js';
 import { newId } from '../../src/core/ids.js';
 import type { NewLink } from '../../src/core/links/ports.js';
@@ -31,6 +32,14 @@ export function buildLink(workspaceId: string, fields: Partial<NewLink> = {}): N
     maxClicks: null, passwordHash: null, rules: [], variants: [], utm: {}, archived: false, clicks: 0, createdBy: null,
     createdAt: now, updatedAt: now, ...fields,
   };
+}
+
+/** A new user's workspace with `count` stored links (neutral defaults): where click and analytics tests start. */
+export async function workspaceWithLinks(db: Db, count: number): Promise<{ workspaceId: string; links: string[] }> {
+  const workspaceId = (await createUser(db)).workspaceId;
+  const made = Array.from({ length: count }, () => buildLink(workspaceId));
+  await new SqlLinkRepository(db).insertMany(made);
+  return { workspaceId, links: made.map((l) => l.id) };
 }
 
 /** A unique suffix so tests sharing one database never collide on slugs, hosts or keys. */

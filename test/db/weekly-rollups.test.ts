@@ -4,13 +4,12 @@ import { sql } from 'kysely';
 import { SqlClickStore } from '../../src/adapters/db/click-store.sql.js';
 import { DailyRollups, WeeklyRollups } from '../../src/adapters/db/period-rollups.sql.js';
 import type { DatabaseHandle, Db } from '../../src/adapters/db/database.js';
-import { SqlLinkRepository } from '../../src/adapters/db/repositories/link-repository.sql.js';
 import type { KeyedCounts } from '../../src/core/analytics/analytics-query.js';
 import type { ClickEvent } from '../../src/core/analytics/click.js';
 import { VisitorSketch } from '../../src/core/analytics/hll.js';
 import { engines } from '../support/engines.js';
 import { analyticsService, assertBreakdown, click, oracle, querier, visitor } from './analytics-fixtures.js';
-import { buildLink, createUser } from './fixtures.js';
+import { workspaceWithLinks } from './fixtures.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -67,10 +66,7 @@ for (const engine of engines) {
     before(async () => {
       handle = await engine.open();
       db = handle.db;
-      workspaceId = (await createUser(db)).workspaceId;
-      const made = [buildLink(workspaceId), buildLink(workspaceId)];
-      await new SqlLinkRepository(db).insertMany(made);
-      links = made.map((l) => l.id);
+      ({ workspaceId, links } = await workspaceWithLinks(db, 2));
       const codes = ['US', 'DE', 'FR', null];
       for (let day = 0; day < 15; day++) {
         for (let n = 0; n < 20; n++) {
