@@ -1,0 +1,115 @@
+// Diagnostic probe behind BENCHMARKS.md's per-click breakdowns of ingest (sessions 10-12); not a
+// budget check. Runs the production ClickIngest on a scratch PostgreSQL database over generated
+// clicks held as objects, one run per entry of SEQ (batches in flight), and prints per run:
+// clicks/s, the process's CPU per click (user, system), each thread's CPU per click (main
+// thread first, then V8's background threads), and every postgres process's CPU per click.
+// With SPANS=1 it also prints how busy the writer was and the mean write and prepare times.
+//
+//   npm run build && SEQ=1,2 S=20 node bench/probes/ingest-probe.mjs
+//
+// Env: SEQ (default "2"), S seconds per run (default 20), PRESQL statements run after the
+// migrations (e.g. "alter table … set (…)" to try a storage setting), BENCH_PG_URL.
+import { readFileSync, readdirSync } from 'node:fs';
+import { sql } from 'kysely';
+import { DefaultClickEnricher } from '../../dist/src/adapters/clicks/click-enricher.js';
+import { CountryAddresses } from '../../dist/src/adapters/clicks/synthetic/country-addresses.js';
+import { SyntheticClicks } from '../../dist/src/adapters/clicks/synthetic/synthetic-clicks.js';
+import { syntheticLinkInputs } from '../../dist/src/adapters/clicks/synthetic/synthetic-links.js';
+import { SqlClickStore } from '../../dist/src/adapters/db/click-store.sql.js';
+import { openPostgres } from '../../dist/src/adapters/db/database.js';
+import { migrate } from '../../dist/src/adapters/db/migrator.js';
+import { SqlLinkRepository } from '../../dist/src/adapters/db/repositories/link-repository.sql.js';
+import { SqlUserRepository } from '../../dist/src/adapters/db/repositories/user-repository.sql.js';
+import { SqlVisitorSalts } from '../../dist/src/adapters/db/visitor-salts.sql.js';
+import { MIGRATIONS_DIR } from '../../dist/src/composition/paths.js';
+import { ClickIngest, INGEST_BATCH } from '../../dist/src/core/analytics/click-ingest.js';
+import { newId, sha256 } from '../../dist/src/core/ids.js';
+import { generateSlug } from '../../dist/src/core/links/slug.js';
+import { createScratchDatabase } from '../../dist/bench/postgres.js';
+
+const SECONDS = Number(process.env.S ?? 20);
+const SEQ = (process.env.SEQ ?? '2').split(',').map(Number);
+const TICKS = 100; // USER_HZ: /proc stat times are in 1/100 s
+
+/** CPU seconds of a /proc stat line (utime + stime). */
+const cpuOf = (stat) => { const f = stat.slice(stat.lastIndexOf(')') + 2).split(' '); return (Number(f[11]) + Number(f[12])) / TICKS; };
+const nameOf = (stat) => stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+function sample(dir, keep) {
+  const out = new Map();
+  for (const id of readdirSync(dir).filter((p) => /^\d+$/.test(p))) {
+    try {
+      const stat = readFileSync(`${dir}/${id}/stat`, 'utf8');
+      if (keep(stat)) out.set(`${id} ${dir === '/proc' ? readFileSync(`/proc/${id}/cmdline`, 'utf8').replace(/\0/g, ' ').trim().slice(0, 40) : nameOf(stat)}`, cpuOf(stat));
+    } catch { /* gone meanwhile */ }
+  }
+  return out;
+}
+const threads = () => sample('/proc/self/task', () => true);
+const postgres = () => sample('/proc', (stat) => nameOf(stat).startsWith('postgres'));
+const perClick = (before, after, clicks) => [...after].map(([k, v]) => [k, (v - (before.get(k) ?? 0)) * 1e6 / clicks]).filter(([, v]) => v >= 0.05)
+  .map(([k, v]) => `${k.split(' ').slice(1).join(' ')} ${v.toFixed(1)}`).join(' | ');
+
+const scratch = await createScratchDatabase(process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres', 'curt_probe');
+const handle = await openPostgres(scratch.url, 4);
+try {
+  await migrate(handle.db, MIGRATIONS_DIR);
+  for (const statement of (process.env.PRESQL ?? '').split(';').filter((s) => s.trim())) await sql.raw(statement).execute(handle.db);
+  const userId = newId('usr');
+  const workspaceId = newId('ws');
+  await new SqlUserRepository(handle.db).create({ id: userId, email: `probe@${userId}.example`, passwordHash: null, isAdmin: false, personalWorkspace: { id: workspaceId, name: 'Probe' } });
+  const now = new Date();
+  const links = syntheticLinkInputs(10_000, 1).map((input) => ({
+    id: newId('lnk'), workspaceId, domain: '', slug: generateSlug(), url: String(input.url), urlHash: sha256(String(input.url)), title: null, description: null,
+    tags: [], redirectType: 302, forwardQuery: true, expiresAt: null, expiredUrl: null, maxClicks: null, passwordHash: null, rules: [], variants: [],
+    utm: input.utm ?? {}, archived: false, clicks: 0, createdBy: userId, createdAt: now, updatedAt: now,
+  }));
+  for (let i = 0; i < links.length; i += 1000) await new SqlLinkRepository(handle.db).insertMany(links.slice(i, i + 1000));
+
+  const store = new SqlClickStore(handle.db);
+  const spans = [];
+  if (process.env.SPANS) {
+    const [prepare, write] = [store.prepare.bind(store), store.write.bind(store)];
+    store.prepare = async (events) => { const t = performance.now(); const r = await prepare(events); spans.push(['prepare', t, performance.now()]); return r; };
+    store.write = async (batch) => { const t = performance.now(); const r = await write(batch); spans.push(['write', t, performance.now()]); return r; };
+  }
+  const ingest = new ClickIngest({ enricher: new DefaultClickEnricher(), store, salts: new SqlVisitorSalts(handle.db) });
+  const addresses = CountryAddresses.build();
+  let seed = 1;
+  const generate = (clicks) => {
+    const to = Date.now();
+    const all = [...new SyntheticClicks({ links, clicks, from: to - 600_000, to, seed: seed++ }, addresses).batches(INGEST_BATCH)].flat();
+    return Array.from({ length: Math.ceil(all.length / INGEST_BATCH) }, (_, i) => all.slice(i * INGEST_BATCH, (i + 1) * INGEST_BATCH));
+  };
+
+  async function run(batches, loops, seconds) {
+    let next = 0;
+    let stored = 0;
+    const started = performance.now();
+    const deadline = started + seconds * 1000;
+    const [cpu0, threads0, postgres0] = [process.cpuUsage(), threads(), postgres()];
+    await Promise.all(Array.from({ length: loops }, async () => {
+      while (next < batches.length && performance.now() < deadline) {
+        const events = await ingest.ingest(batches[next++]);
+        stored += events.length;
+      }
+    }));
+    const wall = (performance.now() - started) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    console.log(`${loops} in flight: ${Math.round(stored / wall)} clicks/s; process user ${(cpu.user / stored).toFixed(1)} system ${(cpu.system / stored).toFixed(1)} µs/click; wall ${(wall * 1e6 / stored).toFixed(1)} µs/click`);
+    console.log(`  threads (µs/click): ${perClick(threads0, threads(), stored)}`);
+    console.log(`  postgres (µs/click): ${perClick(postgres0, postgres(), stored)}`);
+    if (spans.length > 0) {
+      const writes = spans.filter((s) => s[0] === 'write');
+      const busy = writes.reduce((sum, s) => sum + s[2] - s[1], 0);
+      const prepares = spans.filter((s) => s[0] === 'prepare');
+      console.log(`  writer busy ${(busy / (wall * 10)).toFixed(0)}%, write mean ${(busy / writes.length).toFixed(0)} ms, prepare mean ${(prepares.reduce((sum, s) => sum + s[2] - s[1], 0) / prepares.length).toFixed(0)} ms`);
+      spans.length = 0;
+    }
+  }
+
+  await run(generate(100_000), 1, 5); // warm-up
+  for (const loops of SEQ) await run(generate(Math.min(1_500_000, 60_000 * SECONDS)), loops, SECONDS);
+} finally {
+  await handle.close();
+  await scratch.drop();
+}
