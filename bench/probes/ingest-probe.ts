@@ -5,37 +5,40 @@
 // thread first, then V8's background threads), and every postgres process's CPU per click.
 // With SPANS=1 it also prints how busy the writer was and the mean write and prepare times.
 //
-//   npm run build && SEQ=1,2 S=20 node bench/probes/ingest-probe.mjs
+//   npm run build && SEQ=1,2 S=20 node dist/bench/probes/ingest-probe.js
 //
 // Env: SEQ (default "2"), S seconds per run (default 20), PRESQL statements run after the
 // migrations (e.g. "alter table … set (…)" to try a storage setting), BENCH_PG_URL.
 import { readFileSync, readdirSync } from 'node:fs';
 import { sql } from 'kysely';
-import { DefaultClickEnricher } from '../../dist/src/adapters/clicks/click-enricher.js';
-import { CountryAddresses } from '../../dist/src/adapters/clicks/synthetic/country-addresses.js';
-import { SyntheticClicks } from '../../dist/src/adapters/clicks/synthetic/synthetic-clicks.js';
-import { syntheticLinkInputs } from '../../dist/src/adapters/clicks/synthetic/synthetic-links.js';
-import { SqlClickStore } from '../../dist/src/adapters/db/click-store.sql.js';
-import { openPostgres } from '../../dist/src/adapters/db/database.js';
-import { migrate } from '../../dist/src/adapters/db/migrator.js';
-import { SqlLinkRepository } from '../../dist/src/adapters/db/repositories/link-repository.sql.js';
-import { SqlUserRepository } from '../../dist/src/adapters/db/repositories/user-repository.sql.js';
-import { SqlVisitorSalts } from '../../dist/src/adapters/db/visitor-salts.sql.js';
-import { MIGRATIONS_DIR } from '../../dist/src/composition/paths.js';
-import { ClickIngest, INGEST_BATCH } from '../../dist/src/core/analytics/click-ingest.js';
-import { newId, sha256 } from '../../dist/src/core/ids.js';
-import { generateSlug } from '../../dist/src/core/links/slug.js';
-import { createScratchDatabase } from '../../dist/bench/postgres.js';
+import { DefaultClickEnricher } from '../../src/adapters/clicks/click-enricher.js';
+import { CountryAddresses } from '../../src/adapters/clicks/synthetic/country-addresses.js';
+import { SyntheticClicks } from '../../src/adapters/clicks/synthetic/synthetic-clicks.js';
+import { syntheticLinkInputs } from '../../src/adapters/clicks/synthetic/synthetic-links.js';
+import { SqlClickStore } from '../../src/adapters/db/click-store.sql.js';
+import type { CapturedClick } from '../../src/core/analytics/click.js';
+import type { PreparedClicks } from '../../src/core/analytics/ports.js';
+import { openPostgres } from '../../src/adapters/db/database.js';
+import { migrate } from '../../src/adapters/db/migrator.js';
+import { SqlLinkRepository } from '../../src/adapters/db/repositories/link-repository.sql.js';
+import { SqlUserRepository } from '../../src/adapters/db/repositories/user-repository.sql.js';
+import { SqlVisitorSalts } from '../../src/adapters/db/visitor-salts.sql.js';
+import { MIGRATIONS_DIR } from '../../src/composition/paths.js';
+import { ClickIngest, INGEST_BATCH } from '../../src/core/analytics/click-ingest.js';
+import { newId, sha256 } from '../../src/core/ids.js';
+import type { Utm } from '../../src/core/links/link.js';
+import { generateSlug } from '../../src/core/links/slug.js';
+import { createScratchDatabase } from '../postgres.js';
 
 const SECONDS = Number(process.env.S ?? 20);
 const SEQ = (process.env.SEQ ?? '2').split(',').map(Number);
 const TICKS = 100; // USER_HZ: /proc stat times are in 1/100 s
 
 /** CPU seconds of a /proc stat line (utime + stime). */
-const cpuOf = (stat) => { const f = stat.slice(stat.lastIndexOf(')') + 2).split(' '); return (Number(f[11]) + Number(f[12])) / TICKS; };
-const nameOf = (stat) => stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-function sample(dir, keep) {
-  const out = new Map();
+const cpuOf = (stat: string): number => { const f = stat.slice(stat.lastIndexOf(')') + 2).split(' '); return (Number(f[11]) + Number(f[12])) / TICKS; };
+const nameOf = (stat: string): string => stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+function sample(dir: string, keep: (stat: string) => boolean): Map<string, number> {
+  const out = new Map<string, number>();
   for (const id of readdirSync(dir).filter((p) => /^\d+$/.test(p))) {
     try {
       const stat = readFileSync(`${dir}/${id}/stat`, 'utf8');
@@ -46,8 +49,9 @@ function sample(dir, keep) {
 }
 const threads = () => sample('/proc/self/task', () => true);
 const postgres = () => sample('/proc', (stat) => nameOf(stat).startsWith('postgres'));
-const perClick = (before, after, clicks) => [...after].map(([k, v]) => [k, (v - (before.get(k) ?? 0)) * 1e6 / clicks]).filter(([, v]) => v >= 0.05)
-  .map(([k, v]) => `${k.split(' ').slice(1).join(' ')} ${v.toFixed(1)}`).join(' | ');
+const perClick = (before: Map<string, number>, after: Map<string, number>, clicks: number): string => [...after]
+  .map(([key, cpu]): [string, number] => [key.split(' ').slice(1).join(' '), (cpu - (before.get(key) ?? 0)) * 1e6 / clicks])
+  .filter(([, us]) => us >= 0.05).map(([name, us]) => `${name} ${us.toFixed(1)}`).join(' | ');
 
 const scratch = await createScratchDatabase(process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres', 'curt_probe');
 const handle = await openPostgres(scratch.url, 4);
@@ -60,28 +64,28 @@ try {
   const now = new Date();
   const links = syntheticLinkInputs(10_000, 1).map((input) => ({
     id: newId('lnk'), workspaceId, domain: '', slug: generateSlug(), url: String(input.url), urlHash: sha256(String(input.url)), title: null, description: null,
-    tags: [], redirectType: 302, forwardQuery: true, expiresAt: null, expiredUrl: null, maxClicks: null, passwordHash: null, rules: [], variants: [],
-    utm: input.utm ?? {}, archived: false, clicks: 0, createdBy: userId, createdAt: now, updatedAt: now,
+    tags: [], redirectType: 302 as const, forwardQuery: true, expiresAt: null, expiredUrl: null, maxClicks: null, passwordHash: null, rules: [], variants: [],
+    utm: (input.utm ?? {}) as Utm, archived: false, clicks: 0, createdBy: userId, createdAt: now, updatedAt: now,
   }));
   for (let i = 0; i < links.length; i += 1000) await new SqlLinkRepository(handle.db).insertMany(links.slice(i, i + 1000));
 
   const store = new SqlClickStore(handle.db);
-  const spans = [];
+  const spans: [kind: 'prepare' | 'write', from: number, to: number][] = [];
   if (process.env.SPANS) {
     const [prepare, write] = [store.prepare.bind(store), store.write.bind(store)];
     store.prepare = async (events) => { const t = performance.now(); const r = await prepare(events); spans.push(['prepare', t, performance.now()]); return r; };
-    store.write = async (batch) => { const t = performance.now(); const r = await write(batch); spans.push(['write', t, performance.now()]); return r; };
+    store.write = async (batch: PreparedClicks) => { const t = performance.now(); const r = await write(batch); spans.push(['write', t, performance.now()]); return r; };
   }
   const ingest = new ClickIngest({ enricher: new DefaultClickEnricher(), store, salts: new SqlVisitorSalts(handle.db) });
   const addresses = CountryAddresses.build();
   let seed = 1;
-  const generate = (clicks) => {
+  const generate = (clicks: number): CapturedClick[][] => {
     const to = Date.now();
     const all = [...new SyntheticClicks({ links, clicks, from: to - 600_000, to, seed: seed++ }, addresses).batches(INGEST_BATCH)].flat();
     return Array.from({ length: Math.ceil(all.length / INGEST_BATCH) }, (_, i) => all.slice(i * INGEST_BATCH, (i + 1) * INGEST_BATCH));
   };
 
-  async function run(batches, loops, seconds) {
+  async function run(batches: CapturedClick[][], loops: number, seconds: number): Promise<void> {
     let next = 0;
     let stored = 0;
     const started = performance.now();
@@ -89,7 +93,7 @@ try {
     const [cpu0, threads0, postgres0] = [process.cpuUsage(), threads(), postgres()];
     await Promise.all(Array.from({ length: loops }, async () => {
       while (next < batches.length && performance.now() < deadline) {
-        const events = await ingest.ingest(batches[next++]);
+        const events = await ingest.ingest(batches[next++]!);
         stored += events.length;
       }
     }));
