@@ -16,7 +16,6 @@ import { CountryAddresses } from '../../src/adapters/clicks/synthetic/country-ad
 import { SyntheticClicks } from '../../src/adapters/clicks/synthetic/synthetic-clicks.js';
 import { syntheticLinkInputs } from '../../src/adapters/clicks/synthetic/synthetic-links.js';
 import { SqlClickStore } from '../../src/adapters/db/click-store.sql.js';
-import type { CapturedClick } from '../../src/core/analytics/click.js';
 import type { PreparedClicks } from '../../src/core/analytics/ports.js';
 import { openPostgres } from '../../src/adapters/db/database.js';
 import { migrate } from '../../src/adapters/db/migrator.js';
@@ -29,6 +28,8 @@ import { newId, sha256 } from '../../src/core/ids.js';
 import type { Utm } from '../../src/core/links/link.js';
 import { generateSlug } from '../../src/core/links/slug.js';
 import { createScratchDatabase } from '../postgres.js';
+import { decodeEntries, streamEntries, type StreamBatch } from '../ingest-bench.js';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 
 const SECONDS = Number(process.env.S ?? 20);
 const SEQ = (process.env.SEQ ?? '2').split(',').map(Number);
@@ -79,21 +80,24 @@ try {
   const ingest = new ClickIngest({ enricher: new DefaultClickEnricher(), store, salts: new SqlVisitorSalts(handle.db) });
   const addresses = CountryAddresses.build();
   let seed = 1;
-  const generate = (clicks: number): CapturedClick[][] => {
+  // As the bench holds them: stream entries, decoded when a batch is handed over.
+  const generate = (clicks: number): StreamBatch[] => {
     const to = Date.now();
     const all = [...new SyntheticClicks({ links, clicks, from: to - 600_000, to, seed: seed++ }, addresses).batches(INGEST_BATCH)].flat();
-    return Array.from({ length: Math.ceil(all.length / INGEST_BATCH) }, (_, i) => all.slice(i * INGEST_BATCH, (i + 1) * INGEST_BATCH));
+    return Array.from({ length: Math.ceil(all.length / INGEST_BATCH) }, (_, i) => streamEntries(all.slice(i * INGEST_BATCH, (i + 1) * INGEST_BATCH)));
   };
 
-  async function run(batches: CapturedClick[][], loops: number, seconds: number): Promise<void> {
+  async function run(batches: StreamBatch[], loops: number, seconds: number): Promise<void> {
     let next = 0;
     let stored = 0;
     const started = performance.now();
     const deadline = started + seconds * 1000;
     const [cpu0, threads0, postgres0] = [process.cpuUsage(), threads(), postgres()];
+    const delay = monitorEventLoopDelay({ resolution: 1 });
+    delay.enable();
     await Promise.all(Array.from({ length: loops }, async () => {
       while (next < batches.length && performance.now() < deadline) {
-        const events = await ingest.ingest(batches[next++]!);
+        const events = await ingest.ingest(await decodeEntries(batches[next++]!));
         stored += events.length;
       }
     }));
@@ -102,6 +106,9 @@ try {
     console.log(`${loops} in flight: ${Math.round(stored / wall)} clicks/s; process user ${(cpu.user / stored).toFixed(1)} system ${(cpu.system / stored).toFixed(1)} µs/click; wall ${(wall * 1e6 / stored).toFixed(1)} µs/click`);
     console.log(`  threads (µs/click): ${perClick(threads0, threads(), stored)}`);
     console.log(`  postgres (µs/click): ${perClick(postgres0, postgres(), stored)}`);
+    delay.disable();
+    const ms = (ns: number) => (ns / 1e6).toFixed(1);
+    console.log(`  event-loop delay (ms): p50 ${ms(delay.percentile(50))} p90 ${ms(delay.percentile(90))} p99 ${ms(delay.percentile(99))} max ${ms(delay.max)}`);
     if (spans.length > 0) {
       const writes = spans.filter((s) => s[0] === 'write');
       const busy = writes.reduce((sum, s) => sum + s[2] - s[1], 0);

@@ -61,10 +61,12 @@ export async function prepareClicks(events: readonly ClickEvent[], yielding: boo
   const hours = new BucketSet();
   const days = new BucketSet();
   const links = new Map<string, number>();
+  const raw = new CopyData(events.length * RAW_ROW_BYTES);
   for (let start = 0; start < events.length; start += SLICE) {
     const end = Math.min(events.length, start + SLICE);
     for (let i = start; i < end; i++) {
       const e = events[i]!;
+      rawCopyRow(raw, e);
       const register = VisitorSketch.register(e.visitorId);
       const ms = e.at.getTime();
       const hour = ms - (ms % HOUR_MS);
@@ -76,13 +78,11 @@ export async function prepareClicks(events: readonly ClickEvent[], yielding: boo
     }
     await pause();
   }
-  const raw = rawCopyData(events);
-  await pause();
   // In primary-key order, so that concurrent ingest transactions lock rows in the same order.
-  const hourlyColumns = rollupColumns(hourly.take().sort(byRollupKey));
+  const hourlyColumns = await rollupColumns(hourly.take().sort(byRollupKey), pause);
   const linkIds = [...links.keys()].sort();
   return {
-    events, raw, hourly: hourlyColumns, hours: hours.keys(), days: days.keys(),
+    events, raw: raw.bytes(), hourly: hourlyColumns, hours: hours.keys(), days: days.keys(),
     links: { ids: linkIds, clicks: linkIds.map((id) => links.get(id)!) },
   };
 }
@@ -116,32 +116,31 @@ export const RAW_COPY_COLUMNS = [
   'language', 'utm_source', 'utm_medium', 'utm_campaign', 'utm_term', 'utm_content', 'bot', 'visitor_id',
 ] as const;
 
-/** The raw rows in COPY's text format, one line per click. */
-export function rawCopyData(events: readonly ClickEvent[]): Buffer {
-  const data = new CopyData(events.length * 320);
-  for (const e of events) {
-    data.field(e.id);
-    data.field(e.at.toISOString());
-    data.field(e.workspaceId);
-    data.field(e.linkId);
-    data.field(e.domain);
-    data.field(e.referrer);
-    data.field(e.referrerHost);
-    data.field(e.country);
-    data.field(e.device);
-    data.field(e.browser);
-    data.field(e.os);
-    data.field(e.language);
-    data.field(e.utmSource);
-    data.field(e.utmMedium);
-    data.field(e.utmCampaign);
-    data.field(e.utmTerm);
-    data.field(e.utmContent);
-    data.field(e.bot ? 't' : 'f');
-    data.field(e.visitorId);
-    data.endRow();
-  }
-  return data.bytes();
+/** A raw row's usual size in COPY's text format, one line per click (the buffer grows past it if need be). */
+const RAW_ROW_BYTES = 320;
+
+/** One click's raw row, in RAW_COPY_COLUMNS order. */
+function rawCopyRow(data: CopyData, e: ClickEvent): void {
+  data.field(e.id);
+  data.field(e.at.toISOString());
+  data.field(e.workspaceId);
+  data.field(e.linkId);
+  data.field(e.domain);
+  data.field(e.referrer);
+  data.field(e.referrerHost);
+  data.field(e.country);
+  data.field(e.device);
+  data.field(e.browser);
+  data.field(e.os);
+  data.field(e.language);
+  data.field(e.utmSource);
+  data.field(e.utmMedium);
+  data.field(e.utmCampaign);
+  data.field(e.utmTerm);
+  data.field(e.utmContent);
+  data.field(e.bot ? 't' : 'f');
+  data.field(e.visitorId);
+  data.endRow();
 }
 
 /** The raw rows as array literals, for the INSERT that skips events already stored. */
@@ -159,12 +158,14 @@ export function rawColumns(events: readonly ClickEvent[]): RawColumns {
 }
 
 /** Sketches always sparse ('appendable'): a new row stores them, an existing one appends what follows the format byte. */
-function rollupColumns(rows: readonly RollupRow[]): RollupColumns {
+async function rollupColumns(rows: readonly RollupRow[], pause: () => Promise<void> | undefined): Promise<RollupColumns> {
   const text = (pick: (r: RollupRow) => string) => textArray(rows.map(pick));
   const { bytes, lengths } = sketchBytes(rows, 'appendable');
+  await pause();
+  const ids = { workspaceId: text((r) => r.workspaceId), linkId: text((r) => r.linkId), dimension: text((r) => r.dimension) };
+  await pause();
   return {
-    count: rows.length,
-    workspaceId: text((r) => r.workspaceId), linkId: text((r) => r.linkId), dimension: text((r) => r.dimension),
+    count: rows.length, ...ids,
     bucket: numberArray(rows.map((r) => r.bucket)), bot: boolArray(rows.map((r) => r.bot)), value: text((r) => r.value),
     clicks: numberArray(rows.map((r) => r.clicks)), sketches: bytes, offsets: numberArray(sketchOffsets(lengths)), lengths: numberArray(lengths),
   };

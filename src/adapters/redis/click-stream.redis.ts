@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import type { CapturedClick } from '../../core/analytics/click.js';
 import { INGEST_BATCH } from '../../core/analytics/click-ingest.js';
 import type { ClickSink } from '../../core/analytics/ports.js';
+import { decodeClickEntries } from './click-stream-entries.js';
 
 /** Clicks per ingest transaction: entries are small (one serving process's event-loop turn), so several are combined. */
 
@@ -174,16 +175,8 @@ export class RedisClickConsumer {
 
   private async process(entries: Entry[]): Promise<void> {
     if (entries.length === 0) return;
-    const clicks: CapturedClick[] = [];
-    for (const [, fields] of entries) {
-      const json = fields[fields.indexOf('c') + 1];
-      try {
-        clicks.push(...(JSON.parse(json ?? '[]') as CapturedClick[]));
-      } catch (error) {
-        // Malformed entries can never succeed: report and acknowledge them with the rest.
-        this.options.onError?.(new Error(`click stream entry is not valid JSON; dropped: ${(error as Error).message}`));
-      }
-    }
+    // Malformed entries can never succeed: reported, and acknowledged with the rest.
+    const clicks = await decodeClickEntries(entries.map(([, fields]) => fields[fields.indexOf('c') + 1]), (error) => this.options.onError?.(error));
     for (let i = 0; i < clicks.length; i += INGEST_BATCH) await this.ingest(clicks.slice(i, i + INGEST_BATCH));
     const ids = entries.map(([id]) => id);
     await this.wait(this.redis.multi().xack(this.options.key, this.group, ...ids).xdel(this.options.key, ...ids).exec());
