@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
+import { isIPv4 } from 'node:net';
 import { describe, it } from 'node:test';
 import type { CapturedClick } from '../../src/core/analytics/click.js';
 import { DefaultClickEnricher, ipv4Number, lookupCountry } from '../../src/adapters/clicks/click-enricher.js';
@@ -123,9 +124,11 @@ describe('DefaultClickEnricher', () => {
       assert.equal(ipv4Number('8.8.8.8'), 0x08080808);
       assert.equal(ipv4Number('255.255.255.255'), 4294967295);
       assert.equal(ipv4Number('0.0.0.0'), 0);
-      for (const junk of ['', '256.1.1.1', '1.2.3', '1.2.3.4.5', '1..2.3', '.1.2.3', '1.2.3.', '::1', '2001:db8::1', '1.2.3.4 ', 'a.b.c.d']) {
+      for (const junk of ['', '256.1.1.1', '1.2.3', '1.2.3.4.5', '1..2.3', '.1.2.3', '1.2.3.', '::1', '2001:db8::1', '1.2.3.4 ', 'a.b.c.d', '08.8.8.8', '8.8.8.010', '1.00.2.3']) {
         assert.equal(ipv4Number(junk), -1, junk);
+        assert.equal(isIPv4(junk), false, junk); // the same addresses as Node's own check
       }
+      assert.equal(ipv4Number('10.0.100.200'), (10 << 24 | 100 << 8 | 200) >>> 0);
       const geoip = createRequire(import.meta.url)('geoip-country') as { lookup(ip: string): { country: string } | null };
       let seed = 7;
       for (let i = 0; i < 2000; i++) {
@@ -263,10 +266,14 @@ describe('DefaultClickEnricher', () => {
       assert.equal(enrich({ ip: IP }, SALT).visitorId, id);
     });
 
-    it('is HMAC-SHA256(salt, ip + "\\n" + ua)', async () => {
-      const { createHmac } = await import('node:crypto');
-      const expected = createHmac('sha256', SALT).update(`${IP}\n${UA.curl}`).digest('hex').slice(0, 32);
+    it('is the first 128 bits of SHA-256(hex(salt) + "\\n" + ip + "\\n" + ua)', async () => {
+      const { createHash } = await import('node:crypto');
+      const expected = createHash('sha256').update(`${Buffer.from(SALT).toString('hex')}\n${IP}\n${UA.curl}`).digest('hex').slice(0, 32);
       assert.equal(enrich({ ip: IP, userAgent: UA.curl }).visitorId, expected);
+      // A salt that is a view into a larger buffer is read as its own bytes only.
+      const backing = new Uint8Array(SALT.length + 8).fill(0xee);
+      backing.set(SALT, 4);
+      assert.equal(new DefaultClickEnricher().enrich(captured({ ip: IP, userAgent: UA.curl }), backing.subarray(4, 4 + SALT.length)).visitorId, expected);
     });
 
     it('refuses an empty salt', () => {
