@@ -4,7 +4,7 @@ import { newClickId } from '../../src/core/ids.js';
 
 let visitorSequence = 0;
 
-/** A random visitor id, as the HMAC of a real visit would be. */
+/** A random visitor id, as the keyed hash of a real visit would be. */
 export const randomVisitorId = (): string => randomBytes(16).toString('hex');
 
 /**

@@ -2,8 +2,9 @@
  * HyperLogLog sketch of distinct visitors, stored per (hour, dimension value) row as bytea
  * and merged at query time.
  *
- * Input: a click's `visitorId` is already a uniformly distributed keyed hash (HMAC-SHA256,
- * lower-case hex), so it is NOT hashed again: its first 16 hex chars are the 64-bit hash.
+ * Input: a click's `visitorId` is already a uniformly distributed keyed hash (SHA-256 under
+ * the day's secret salt, lower-case hex), so it is NOT hashed again: its first 16 hex chars
+ * are the 64-bit hash.
  * The top p bits pick the register, the rank is 1 + the number of leading zeros of the
  * remaining 64 - p bits (so ranks are 1..64-p+1 = 53 and fit in a byte).
  *
