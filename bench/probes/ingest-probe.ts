@@ -7,7 +7,8 @@
 //
 //   npm run build && SEQ=1,2 S=20 node dist/bench/probes/ingest-probe.js
 //
-// Env: SEQ (default "2"), S seconds per run (default 20), PRESQL statements run after the
+// Env: SEQ (default "2"), S seconds per run (default 20), PROFILE a file for a CPU profile of the
+// main thread during the last run (.cpuprofile, for Chrome's DevTools), PRESQL statements run after the
 // migrations (e.g. "alter table … set (…)" to try a storage setting), BENCH_PG_URL.
 import { readFileSync, readdirSync } from 'node:fs';
 import { sql } from 'kysely';
@@ -30,6 +31,8 @@ import { generateSlug } from '../../src/core/links/slug.js';
 import { createScratchDatabase } from '../postgres.js';
 import { decodeEntries, streamEntries, type StreamBatch } from '../ingest-bench.js';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 
 const SECONDS = Number(process.env.S ?? 20);
 const SEQ = (process.env.SEQ ?? '2').split(',').map(Number);
@@ -93,6 +96,8 @@ try {
     const started = performance.now();
     const deadline = started + seconds * 1000;
     const [cpu0, threads0, postgres0] = [process.cpuUsage(), threads(), postgres()];
+    const profiler = process.env.PROFILE && loops === SEQ.at(-1) ? new Session() : null;
+    if (profiler) { profiler.connect(); await profiler.post('Profiler.enable'); await profiler.post('Profiler.start'); }
     const delay = monitorEventLoopDelay({ resolution: 1 });
     delay.enable();
     await Promise.all(Array.from({ length: loops }, async () => {
@@ -102,6 +107,10 @@ try {
       }
     }));
     const wall = (performance.now() - started) / 1000;
+    if (profiler) {
+      writeFileSync(process.env.PROFILE!, JSON.stringify((await profiler.post('Profiler.stop')).profile));
+      profiler.disconnect();
+    }
     const cpu = process.cpuUsage(cpu0);
     console.log(`${loops} in flight: ${Math.round(stored / wall)} clicks/s; process user ${(cpu.user / stored).toFixed(1)} system ${(cpu.system / stored).toFixed(1)} µs/click; wall ${(wall * 1e6 / stored).toFixed(1)} µs/click`);
     console.log(`  threads (µs/click): ${perClick(threads0, threads(), stored)}`);
