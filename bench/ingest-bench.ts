@@ -2,9 +2,9 @@
 // (ClickIngest: daily salt, DefaultClickEnricher, SqlClickStore) runs in this process against a
 // scratch database, fed with realistic captured clicks generated beforehand. They are held as
 // the click stream carries them (JSON entries of STREAM_ENTRY_CLICKS clicks, as a serving process
-// XADDs each event-loop turn's clicks) and decoded when a batch is handed over, as the stream
-// consumer does: so decoding, enrichment and storage are timed, and the ingest process's heap
-// holds what a worker's would, not a million click objects for its collector to mark again and
+// XADDs each event-loop turn's clicks) and decoded entry by entry as ingest reads them, as the
+// stream consumer hands them over: so decoding, enrichment and storage are timed, and the
+// ingest process's heap holds what a worker's would, not a million click objects for its collector to mark again and
 // again (session 12: with 1.5 M of them held as objects, V8's GC threads took 7-16 µs per click).
 import { sql } from 'kysely';
 import { DefaultClickEnricher } from '../src/adapters/clicks/click-enricher.js';
@@ -12,7 +12,7 @@ import { CountryAddresses } from '../src/adapters/clicks/synthetic/country-addre
 import { SyntheticClicks, type SyntheticLink } from '../src/adapters/clicks/synthetic/synthetic-clicks.js';
 import { syntheticLinkInputs } from '../src/adapters/clicks/synthetic/synthetic-links.js';
 import { SqlClickStore } from '../src/adapters/db/click-store.sql.js';
-import { decodeClickEntries } from '../src/adapters/redis/click-stream-entries.js';
+import { clickEntryPieces } from '../src/adapters/redis/click-stream-entries.js';
 import { DailyRollups } from '../src/adapters/db/period-rollups.sql.js';
 import { openPostgres, type Db } from '../src/adapters/db/database.js';
 import { migrate } from '../src/adapters/db/migrator.js';
@@ -97,7 +97,7 @@ async function run(ingest: ClickIngest, batches: StreamBatch[], loops: number, d
     while (next < batches.length && performance.now() < deadline) {
       const entries = batches[next++]!;
       const since = performance.now();
-      const stored = await ingest.ingest(await decodeEntries(entries));
+      const stored = await ingest.ingestPieces(streamPieces(entries));
       latencies.push(performance.now() - since);
       clicks += stored.length;
     }
@@ -123,9 +123,9 @@ export function streamEntries(clicks: readonly CapturedClick[]): StreamBatch {
   return entries;
 }
 
-/** As the stream consumer reads entries (click-stream.redis.ts): the same decoding, with its looks at the event loop. */
-export function decodeEntries(entries: StreamBatch): Promise<CapturedClick[]> {
-  return decodeClickEntries(entries, (error) => { throw error; });
+/** A batch as the stream consumer hands it to ingest (click-stream.redis.ts): entries decoded one at a time as ingest reads them. */
+export function streamPieces(entries: StreamBatch): Iterable<CapturedClick[]> {
+  return clickEntryPieces(entries, { next: 0 }, Infinity, (error) => { throw error; });
 }
 
 /** A user with a workspace and `count` links (as POST /links would store them), inserted directly. */

@@ -29,7 +29,7 @@ import { newId, sha256 } from '../../src/core/ids.js';
 import type { Utm } from '../../src/core/links/link.js';
 import { generateSlug } from '../../src/core/links/slug.js';
 import { createScratchDatabase } from '../postgres.js';
-import { decodeEntries, streamEntries, type StreamBatch } from '../ingest-bench.js';
+import { streamEntries, streamPieces, type StreamBatch } from '../ingest-bench.js';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -83,7 +83,7 @@ try {
   const ingest = new ClickIngest({ enricher: new DefaultClickEnricher(), store, salts: new SqlVisitorSalts(handle.db) });
   const addresses = CountryAddresses.build();
   let seed = 1;
-  // As the bench holds them: stream entries, decoded when a batch is handed over.
+  // As the bench holds them: stream entries, decoded as ingest reads them.
   const generate = (clicks: number): StreamBatch[] => {
     const to = Date.now();
     const all = [...new SyntheticClicks({ links, clicks, from: to - 600_000, to, seed: seed++ }, addresses).batches(INGEST_BATCH)].flat();
@@ -102,7 +102,7 @@ try {
     delay.enable();
     await Promise.all(Array.from({ length: loops }, async () => {
       while (next < batches.length && performance.now() < deadline) {
-        const events = await ingest.ingest(await decodeEntries(batches[next++]!));
+        const events = await ingest.ingestPieces(streamPieces(batches[next++]!));
         stored += events.length;
       }
     }));

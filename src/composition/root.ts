@@ -167,7 +167,7 @@ async function clickStream(config: Config, role: Role, ingest: ClickIngest, onEr
   const sinkConnection = openSinkConnection(config.redisUrl);
   const consumerConnection = role === 'all' || role === 'worker' ? openConsumerConnection(config.redisUrl) : null;
   const consumer = consumerConnection
-    ? new RedisClickConsumer(consumerConnection, (batch) => ingest.ingest(batch), { key, onError })
+    ? new RedisClickConsumer(consumerConnection, (pieces) => ingest.ingestPieces(pieces), { key, onError })
     : null;
   return {
     sink: new RedisClickSink(sinkConnection, key),

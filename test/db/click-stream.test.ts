@@ -50,7 +50,7 @@ for (const engine of engines) {
       linkId = link.id;
       const key = `${uniquePrefix()}clicks`;
       const sink = new RedisClickSink(connect(), key);
-      const consumer = new RedisClickConsumer(connect(), (batch) => ingest().ingest(batch), { key, blockMs: 100 });
+      const consumer = new RedisClickConsumer(connect(), (pieces) => ingest().ingestPieces(pieces), { key, blockMs: 100 });
       consumer.start();
       for (let i = 0; i < 5; i++) await sink.write(clicks(7));
       await until(async () => (await stored()) === 35);
@@ -73,7 +73,8 @@ for (const engine of engines) {
       let releaseFirst: () => void = () => {};
       const firstHeld = new Promise<void>((resolve) => { releaseFirst = resolve; });
       const handed: number[] = [];
-      const consumer = new RedisClickConsumer(connect(), async (batch) => {
+      const consumer = new RedisClickConsumer(connect(), async (pieces) => {
+        const batch = [...pieces].flat();
         handed.push(batch.length);
         if (handed.length === 1) await firstHeld; // the first batch's write is slow
         await ingest().ingest(batch);
@@ -99,8 +100,8 @@ for (const engine of engines) {
       await new RedisClickSink(connect(), key).write(clicks(10));
       // The first consumer stores the clicks, then "crashes" before XACK.
       let crashed = false;
-      const dying = new RedisClickConsumer(connect(), async (batch) => {
-        await ingest().ingest(batch);
+      const dying = new RedisClickConsumer(connect(), async (pieces) => {
+        await ingest().ingestPieces(pieces);
         crashed = true;
         throw new Error('killed before ack');
       }, { key, blockMs: 100, claimIdleMs: 300 });
@@ -112,7 +113,7 @@ for (const engine of engines) {
       const pending = await redis.xpending(key, 'ingest') as [number, ...unknown[]];
       assert.equal(pending[0], 1, 'the entry is still pending');
 
-      const rescuer = new RedisClickConsumer(connect(), (batch) => ingest().ingest(batch), { key, blockMs: 100, claimIdleMs: 300 });
+      const rescuer = new RedisClickConsumer(connect(), (pieces) => ingest().ingestPieces(pieces), { key, blockMs: 100, claimIdleMs: 300 });
       rescuer.start();
       await until(async () => ((await redis.xpending(key, 'ingest')) as [number])[0] === 0);
       await rescuer.stop();

@@ -77,4 +77,44 @@ describe('ClickIngest', () => {
     assert.equal((await second).length, 5);
     assert.deepEqual(heard, [5], 'listeners hear only of stored clicks');
   });
+
+  it('reads a batch handed over in pieces one piece at a time, enriching each before the next is produced, with looks at the event loop', async () => {
+    const log: string[] = [];
+    const pieces = Array.from({ length: 30 }, () => captured(50));
+    const last = pieces.at(-1)!.at(-1)!.id;
+    let turnsWhileEnriching = 0;
+    const spy = {
+      enrich: (click: CapturedClick) => {
+        log.push(`enrich ${click.id}`);
+        if (click.id === last) turnsWhileEnriching = turns;
+        return enricher.enrich(click);
+      },
+    };
+    function* produce(): Generator<CapturedClick[]> {
+      for (let i = 0; i < pieces.length; i++) {
+        log.push(`piece ${i}`);
+        yield pieces[i]!;
+      }
+    }
+    const store = new GatedStore();
+    let turns = 0;
+    let counting = true;
+    const tick = () => { if (counting) { turns++; setImmediate(tick); } };
+    setImmediate(tick);
+    const stored = new ClickIngest({ enricher: spy, store, salts }).ingestPieces(produce());
+    await store.settle();
+    counting = false;
+    store.release();
+    assert.deepEqual((await stored).map((e) => e.id), pieces.flat().map((c) => c.id));
+    const expected = pieces.flatMap((piece, i) => [`piece ${i}`, ...piece.map((c) => `enrich ${c.id}`)]);
+    assert.deepEqual(log, expected, 'each piece is produced only once the one before is enriched');
+    // 1,500 clicks, a look every 250.
+    assert.ok(turnsWhileEnriching >= 5, `turns ${turnsWhileEnriching}`);
+  });
+
+  it('stores nothing for a batch whose pieces hold no clicks', async () => {
+    const store = new GatedStore();
+    assert.deepEqual(await new ClickIngest({ enricher, store, salts }).ingestPieces([[], []]), []);
+    assert.deepEqual(store.log, []);
+  });
 });

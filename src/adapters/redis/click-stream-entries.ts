@@ -1,25 +1,32 @@
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { CapturedClick } from '../../core/analytics/click.js';
 
-/**
- * Entries decoded between two looks at the event loop. An entry is one serving process's
- * event-loop turn (tens of clicks); a read of 400 entries took 40-100 ms to decode in one go,
- * during which the previous batch's transaction, written meanwhile, could not send or hear
- * anything (session 13: such blocks were most of a write's wait).
- */
-const ENTRIES_PER_TURN = 10;
+/** How far a stream read's entries have been handed to ingest. */
+export interface EntryCursor {
+  next: number;
+}
 
-/** The clicks of click-stream entries (JSON arrays); a malformed entry is reported and skipped. */
-export async function decodeClickEntries(entries: readonly (string | undefined)[], onMalformed: (error: Error) => void): Promise<CapturedClick[]> {
-  const clicks: CapturedClick[] = [];
-  for (let i = 0; i < entries.length; i++) {
-    if (i > 0 && i % ENTRIES_PER_TURN === 0) await nextTurn();
+/**
+ * A stream read's entries (JSON arrays of captured clicks, one serving process's event-loop turn
+ * each) as pieces for ClickIngest.ingestPieces, from the cursor on, until at least `limit`
+ * clicks were handed over: an ingest batch. Each entry is decoded only when ingest asks for it,
+ * so its clicks are enriched and dropped before the next is decoded, and ingest's looks at the
+ * event loop come between entries (decoding a read of 400 entries in one go took 40-100 ms, during
+ * which the batch being written meanwhile could neither send nor hear anything). A malformed
+ * entry can never succeed: it is reported and skipped (and acknowledged with the rest).
+ */
+export function* clickEntryPieces(entries: readonly (string | undefined)[], cursor: EntryCursor, limit: number,
+  onMalformed: (error: Error) => void): Generator<CapturedClick[], void, undefined> {
+  let handed = 0;
+  while (handed < limit && cursor.next < entries.length) {
+    const json = entries[cursor.next++];
+    let clicks: CapturedClick[];
     try {
-      const decoded = JSON.parse(entries[i] ?? '[]') as CapturedClick[];
-      for (const click of decoded) clicks.push(click);
+      clicks = JSON.parse(json ?? '[]') as CapturedClick[];
     } catch (error) {
       onMalformed(new Error(`click stream entry is not valid JSON; dropped: ${(error as Error).message}`));
+      continue;
     }
+    handed += clicks.length;
+    yield clicks;
   }
-  return clicks;
 }

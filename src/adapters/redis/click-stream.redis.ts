@@ -4,9 +4,7 @@ import { Redis } from 'ioredis';
 import type { CapturedClick } from '../../core/analytics/click.js';
 import { INGEST_BATCH } from '../../core/analytics/click-ingest.js';
 import type { ClickSink } from '../../core/analytics/ports.js';
-import { decodeClickEntries } from './click-stream-entries.js';
-
-/** Clicks per ingest transaction: entries are small (one serving process's event-loop turn), so several are combined. */
+import { clickEntryPieces, type EntryCursor } from './click-stream-entries.js';
 
 /** Stream entries are [id, [field, value, …]]. */
 type Entry = [string, string[]];
@@ -56,7 +54,8 @@ export class RedisClickConsumer {
   constructor(
     /** A connection of its own: XREADGROUP BLOCK holds it. */
     private readonly redis: Redis,
-    private readonly ingest: (clicks: CapturedClick[]) => Promise<unknown>,
+    /** Stores one batch, handed over as pieces decoded when read (ClickIngest.ingestPieces). */
+    private readonly ingest: (pieces: Iterable<readonly CapturedClick[]>) => Promise<unknown>,
     private readonly options: ClickStreamOptions,
   ) {
     this.group = options.group ?? 'ingest';
@@ -175,9 +174,14 @@ export class RedisClickConsumer {
 
   private async process(entries: Entry[]): Promise<void> {
     if (entries.length === 0) return;
-    // Malformed entries can never succeed: reported, and acknowledged with the rest.
-    const clicks = await decodeClickEntries(entries.map(([, fields]) => fields[fields.indexOf('c') + 1]), (error) => this.options.onError?.(error));
-    for (let i = 0; i < clicks.length; i += INGEST_BATCH) await this.ingest(clicks.slice(i, i + INGEST_BATCH));
+    const json = entries.map(([, fields]) => fields[fields.indexOf('c') + 1]);
+    const cursor: EntryCursor = { next: 0 };
+    while (cursor.next < json.length) {
+      const from = cursor.next;
+      await this.ingest(clickEntryPieces(json, cursor, INGEST_BATCH, (error) => this.options.onError?.(error)));
+      // Entries not handed over would be acknowledged unread: fail the round, so they are read again.
+      if (cursor.next === from) throw new Error('click stream ingest did not read its batch');
+    }
     const ids = entries.map(([id]) => id);
     await this.wait(this.redis.multi().xack(this.options.key, this.group, ...ids).xdel(this.options.key, ...ids).exec());
   }

@@ -43,19 +43,34 @@ export class ClickIngest implements ClickSink {
   }
 
   /** Returns the events that were stored now (redelivered ones are left out). */
-  async ingest(batch: readonly CapturedClick[]): Promise<ClickEvent[]> {
-    if (batch.length === 0) return [];
+  ingest(batch: readonly CapturedClick[]): Promise<ClickEvent[]> {
+    return this.ingestPieces([batch]);
+  }
+
+  /**
+   * The same for a batch handed over in pieces that are produced as they are read (the stream
+   * consumer decodes one stream entry per piece): each piece's captured clicks can be collected
+   * once enriched, instead of the whole batch's surviving its enrichment. Decoded all at once,
+   * a batch's 20,000 captured clicks outlived two young-generation collections and were copied
+   * twice; that copying was a fifth of ingest's main-thread time (session 13).
+   */
+  async ingestPieces(pieces: Iterable<readonly CapturedClick[]>): Promise<ClickEvent[]> {
     const salts = new Map<number, Uint8Array>();
-    for (const click of batch) {
-      const day = Math.floor(click.at / DAY_MS);
-      if (!salts.has(day)) salts.set(day, await this.saltFor(day));
+    const events: ClickEvent[] = [];
+    let sinceLook = 0;
+    for (const piece of pieces) {
+      for (const click of piece) {
+        const day = Math.floor(click.at / DAY_MS);
+        let salt = salts.get(day);
+        if (salt === undefined) salts.set(day, (salt = await this.saltFor(day)));
+        events.push(this.deps.enricher.enrich(click, salt));
+        if (++sinceLook === ENRICH_SLICE) {
+          sinceLook = 0;
+          await nextTurn();
+        }
+      }
     }
-    const events = new Array<ClickEvent>(batch.length);
-    for (let start = 0; start < batch.length; start += ENRICH_SLICE) {
-      if (start > 0) await nextTurn();
-      const end = Math.min(batch.length, start + ENRICH_SLICE);
-      for (let i = start; i < end; i++) events[i] = this.deps.enricher.enrich(batch[i]!, salts.get(Math.floor(batch[i]!.at / DAY_MS))!);
-    }
+    if (events.length === 0) return [];
     const prepared = await this.deps.store.prepare(events);
     const stored = await this.inTurn(() => this.deps.store.write(prepared));
     this.announce(stored);
