@@ -21,11 +21,21 @@ async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>)
   }
 }
 
-/** Whether a PostgreSQL answers at adminUrl (with the reason when not). */
-export async function probePostgres(adminUrl: string): Promise<{ ok: true; version: string } | { ok: false; reason: string }> {
+/**
+ * Server settings that move write-heavy figures (ingest) by a fifth or more on the same machine:
+ * WAL volume and how often it forces a checkpoint, whose full-page images follow (session 13).
+ */
+const WRITE_SETTINGS = ['shared_buffers', 'max_wal_size', 'wal_compression', 'synchronous_commit'] as const;
+
+/** Whether a PostgreSQL answers at adminUrl (with the reason when not), its version and its write settings. */
+export async function probePostgres(adminUrl: string): Promise<{ ok: true; version: string; settings: string } | { ok: false; reason: string }> {
   try {
-    const version = await withClient(adminUrl, async (c) => (await c.query<{ v: string }>("select current_setting('server_version') as v")).rows[0]!.v);
-    return { ok: true, version };
+    const { version, settings } = await withClient(adminUrl, async (c) => {
+      const v = (await c.query<{ v: string }>("select current_setting('server_version') as v")).rows[0]!.v;
+      const shown = (await c.query<Record<string, string>>(`select ${WRITE_SETTINGS.map((name) => `current_setting('${name}') as ${name}`).join(', ')}`)).rows[0]!;
+      return { version: v, settings: WRITE_SETTINGS.map((name) => `${name} ${shown[name]}`).join(', ') };
+    });
+    return { ok: true, version, settings };
   } catch (error) {
     return { ok: false, reason: error instanceof Error ? error.message || error.name : String(error) };
   }

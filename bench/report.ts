@@ -69,7 +69,7 @@ export function renderReport(r: BenchResults): string {
   }
   if (r.ingest.runs.length > 0) {
     out.push('');
-    out.push(`Click ingest into PostgreSQL ${r.ingest.version ?? '?'} through ClickIngest (salt, enricher, SqlClickStore), clicks generated beforehand and held as click-stream entries (JSON, 50 clicks each), decoded in the timed loop; warm-up not counted:`);
+    out.push(`Click ingest into PostgreSQL ${r.ingest.version ?? '?'}${r.ingest.settings ? ` (${r.ingest.settings})` : ''} through ClickIngest (salt, enricher, SqlClickStore), clicks generated beforehand and held as click-stream entries (JSON, 50 clicks each), decoded in the timed loop; warm-up not counted:`);
     out.push('');
     const runs = [...(r.ingest.warmup ? [{ ...r.ingest.warmup, label: 'warm-up' }] : []), ...r.ingest.runs.map((x) => ({ ...x, label: inFlightLabel(x.loops) }))];
     out.push(table(['Run', 'Clicks', 'Seconds', 'Clicks/s', 'Batches', 'Batch p50 ms', 'Batch p99 ms', 'Batch max ms'],

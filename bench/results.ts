@@ -24,7 +24,7 @@ export interface BenchResults {
   /** SPEC §7 link creation and list/search latency with `stored` links, on PostgreSQL. */
   links: { skipped?: string; error?: string; version?: string; database?: string; stored?: number; seed?: SeedResult; kinds: LatencyKind[] };
   /** SPEC §7 click ingest into PostgreSQL, through ClickIngest (enricher + SqlClickStore). */
-  ingest: { skipped?: string; error?: string; version?: string; warmup?: IngestRun; runs: IngestRun[]; check?: IngestCheck; dailyRoll?: DailyRollRun };
+  ingest: { skipped?: string; error?: string; version?: string; settings?: string; warmup?: IngestRun; runs: IngestRun[]; check?: IngestCheck; dailyRoll?: DailyRollRun };
   /** SPEC §7 analytics over 10 M clicks: the seed, then each kind of request. */
   analytics: { skipped?: string; error?: string; version?: string; database?: string; seed?: AnalyticsSeed; kinds: LatencyKind[] };
   /** Jobs through the durable queue on PostgreSQL (bench/jobs-bench.ts). */

@@ -315,7 +315,7 @@ function balancedPhase(): Promise<void> {
 }
 
 /** The PostgreSQL probe's answer, or null after recording and logging that the phase is skipped. */
-async function postgresOrSkip(result: { skipped?: string }): Promise<{ version: string } | null> {
+async function postgresOrSkip(result: { skipped?: string }): Promise<{ version: string; settings: string } | null> {
   const pg = await pgProbe();
   if (pg.ok) return pg;
   result.skipped = pgUnreachable(pg.reason);
@@ -389,8 +389,9 @@ async function ingestPhase(): Promise<void> {
   const pg = await postgresOrSkip(results.ingest);
   if (!pg) return;
   const s = SETTINGS.ingestPhase;
-  log(`click ingest into PostgreSQL ${pg.version}: ClickIngest (enricher + SqlClickStore), ${s.durationS} s per run with ${s.loops.join(', ')} batch(es) in flight`);
+  log(`click ingest into PostgreSQL ${pg.version} (${pg.settings}): ClickIngest (enricher + SqlClickStore), ${s.durationS} s per run with ${s.loops.join(', ')} batch(es) in flight`);
   results.ingest.version = pg.version;
+  results.ingest.settings = pg.settings;
   try {
     await benchIngest({ adminUrl: SETTINGS.postgresAdminUrl, log }, results.ingest);
   } catch (error) {
