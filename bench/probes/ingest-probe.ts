@@ -7,7 +7,7 @@
 //
 //   npm run build && SEQ=1,2 S=20 node dist/bench/probes/ingest-probe.js
 //
-// Env: SEQ (default "2"), S seconds per run (default 20), PROFILE a file for a CPU profile of the
+// Env: SEQ (default "2"), S seconds per run (default 20), LINKS links clicked (default 10,000), PROFILE a file for a CPU profile of the
 // main thread during the last run (.cpuprofile, for Chrome's DevTools), PRESQL statements run after the
 // migrations (e.g. "alter table … set (…)" to try a storage setting), BENCH_PG_URL.
 import { readFileSync, readdirSync } from 'node:fs';
@@ -66,7 +66,7 @@ try {
   const workspaceId = newId('ws');
   await new SqlUserRepository(handle.db).create({ id: userId, email: `probe@${userId}.example`, passwordHash: null, isAdmin: false, personalWorkspace: { id: workspaceId, name: 'Probe' } });
   const now = new Date();
-  const links = syntheticLinkInputs(10_000, 1).map((input) => ({
+  const links = syntheticLinkInputs(Number(process.env.LINKS ?? 10_000), 1).map((input) => ({
     id: newId('lnk'), workspaceId, domain: '', slug: generateSlug(), url: String(input.url), urlHash: sha256(String(input.url)), title: null, description: null,
     tags: [], redirectType: 302 as const, forwardQuery: true, expiresAt: null, expiredUrl: null, maxClicks: null, passwordHash: null, rules: [], variants: [],
     utm: (input.utm ?? {}) as Utm, archived: false, clicks: 0, createdBy: userId, createdAt: now, updatedAt: now,
@@ -129,6 +129,10 @@ try {
 
   await run(generate(100_000), 1, 5); // warm-up
   for (const loops of SEQ) await run(generate(Math.min(1_500_000, 60_000 * SECONDS)), loops, SECONDS);
+  // Dense sketches (4 KB, past ~1,365 visitors) are rewritten by every batch that touches their row.
+  const rows = (await sql<{ rows: number; dense: number }>`select count(*)::int as rows, (count(*) filter (where length(visitors) > 4000))::int as dense
+    from click_rollups_hourly where link_id <> ''`.execute(handle.db)).rows[0]!;
+  console.log(`per-link hourly rows: ${rows.rows}, with a dense sketch: ${rows.dense}`);
 } finally {
   await handle.close();
   await scratch.drop();
