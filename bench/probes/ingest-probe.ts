@@ -7,7 +7,8 @@
 //
 //   npm run build && SEQ=1,2 S=20 node dist/bench/probes/ingest-probe.js
 //
-// Env: SEQ (default "2"), S seconds per run (default 20), LINKS links clicked (default 10,000), PROFILE a file for a CPU profile of the
+// Env: SEQ (default "2"), S seconds per run (default 20), LINKS links clicked (default 10,000), DENSE=1 every
+// link's hourly total rows dense before the runs (late in a busy hour), PROFILE a file for a CPU profile of the
 // main thread during the last run (.cpuprofile, for Chrome's DevTools), PRESQL statements run after the
 // migrations (e.g. "alter table … set (…)" to try a storage setting), BENCH_PG_URL.
 import { readFileSync, readdirSync } from 'node:fs';
@@ -29,6 +30,9 @@ import { newId, sha256 } from '../../src/core/ids.js';
 import type { Utm } from '../../src/core/links/link.js';
 import { generateSlug } from '../../src/core/links/slug.js';
 import { createScratchDatabase } from '../postgres.js';
+import { randomBytes } from 'node:crypto';
+import { VisitorSketch } from '../../src/core/analytics/hll.js';
+import { HOUR_MS } from '../../src/core/time-units.js';
 import { streamEntries, streamPieces, type StreamBatch } from '../ingest-bench.js';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { writeFileSync } from 'node:fs';
@@ -72,6 +76,17 @@ try {
     utm: (input.utm ?? {}) as Utm, archived: false, clicks: 0, createdBy: userId, createdAt: now, updatedAt: now,
   }));
   for (let i = 0; i < links.length; i += 1000) await new SqlLinkRepository(handle.db).insertMany(links.slice(i, i + 1000));
+  if (process.env.DENSE) {
+    // Late in a busy hour: every link's hourly total rows (this hour and the one before, bots and
+    // humans) already hold a dense sketch, as after ~1,365 visitors each.
+    const sketch = VisitorSketch.empty();
+    for (let v = 0; v < 5_000; v++) sketch.add(randomBytes(16).toString('hex'));
+    const hour = now.getTime() - (now.getTime() % HOUR_MS);
+    await sql`insert into click_rollups_hourly (workspace_id, link_id, dimension, bucket, bot, value, clicks, visitors)
+      select ${workspaceId}, l, '', b, bo, '', 5000, ${Buffer.from(sketch.toBytes())}::bytea
+      from unnest(${links.map((l) => l.id)}::text[]) as l, unnest(${[new Date(hour - HOUR_MS), new Date(hour)]}::timestamptz[]) as b,
+        (values (false), (true)) as v(bo)`.execute(handle.db);
+  }
 
   const store = new SqlClickStore(handle.db);
   const spans: [kind: 'prepare' | 'write', from: number, to: number][] = [];
