@@ -9,6 +9,8 @@ import { DAY_MS } from '../../core/time-units.js';
 /** Clicks per ingest batch on the ingest path (the click buffer's default), and per bulk-load write. */
 const BULK_BATCH = 20_000;
 const LINKS_PER_CALL = 1000;
+/** Link creation here only needs to learn which links were created (announced to running instances afterwards). */
+const NO_LINK_LISTENERS = { linksRemoved: () => {}, domainSaved: () => {}, domainRemoved: () => {} };
 
 interface Options { workspace: string; clicks: number; days: number; links?: number; visitors?: number; seed?: string; via: 'bulk' | 'ingest'; json: boolean }
 
@@ -47,12 +49,17 @@ export function seedClicksCommand(config: () => Config): Command {
         if (opts.links !== undefined) {
           const actor: Actor = { kind: 'session', userId: owner, apiKeyId: null, workspaceId: opts.workspace, scopes: new Set(['links:write']) };
           const inputs = syntheticLinkInputs(opts.links, seed);
-          const links = buildServices(config(), handle).links;
+          const created: { domain: string; slug: string }[] = [];
+          const links = buildServices(config(), handle, { ...NO_LINK_LISTENERS, invalidate: (domain, slug) => { created.push({ domain, slug }); } }).links;
           for (let i = 0; i < inputs.length; i += LINKS_PER_CALL) {
             const failed = (await links.createMany(actor, inputs.slice(i, i + LINKS_PER_CALL))).find((r) => 'error' in r);
             if (failed && 'error' in failed) throw failed.error;
           }
           progress(`created ${opts.links.toLocaleString('en-US')} links`);
+          const { announceLinkChanges } = await import('../../composition/link-announcements.js');
+          if (!(await announceLinkChanges({ url: config().redisUrl, prefix: config().redisPrefix }, created))) {
+            progress('could not tell running instances of the new links through Redis: they may answer 404 for them for up to a minute');
+          }
         }
         const links = await targets.links(opts.workspace);
         if (links.length === 0) throw new Error(`workspace ${opts.workspace} has no links to click; pass --links N to create some`);
