@@ -66,6 +66,7 @@ for (const engine of engines) {
       }
       assert.ok(sample(text, 'curt_process_resident_memory_bytes')! > 0);
       assert.equal(sample(text, 'curt_overloaded'), 0);
+      assert.equal(sample(text, 'curt_event_loop_stalls_total'), 0);
       assert.match(text, /# TYPE curt_job_runs_total counter/);
       assert.match(text, /# TYPE curt_webhook_deliveries_total counter/);
     });

@@ -24,6 +24,26 @@ describe('LoadShedder', () => {
     }
   });
 
+  it('does not read a stall as load: a process that was not running sheds nothing when it resumes', async () => {
+    const shedder = new LoadShedder({ maxEventLoopDelayMs: 20, sampleMs: 100 });
+    shedder.start();
+    try {
+      await sleep(150);
+      // Blocked without running, as a stopped process or a paused VM is: no CPU used meanwhile.
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 800);
+      let stalled = false;
+      for (let i = 0; i < 20 && !stalled; i++) {
+        await sleep(50);
+        assert.equal(shedder.overloaded, false, 'no request shed after the stall');
+        stalled = shedder.stalledWindows >= 1;
+      }
+      assert.ok(stalled, 'the window was over the limit, and counted as a stall');
+      assert.equal(shedder.overloadedWindows, 0);
+    } finally {
+      shedder.stop();
+    }
+  });
+
   it('is off with a zero limit, and an injected pressure decides alone', () => {
     const off = new LoadShedder({ maxEventLoopDelayMs: 0 });
     off.start();

@@ -22,7 +22,7 @@ export interface MetricsSources {
   clickStream?: () => Promise<StreamStats>;
   /** Only embedded: the local click spool (clicks this process spooled and ingest has not stored; ingest's waits for bursts). */
   clickSpool?: { backlog(): number; dropped(): number; deferred(): number };
-  shedding?: { readonly overloaded: boolean; readonly shedRequests: number; readonly lastDelayMs: number };
+  shedding?: { readonly overloaded: boolean; readonly shedRequests: number; readonly lastDelayMs: number; readonly stalledWindows: number };
   /** How long a scrape waits for the database and Redis figures (default 1 s); past it they are left out (NaN when unlabelled). */
   collectTimeoutMs?: number;
   /** Told when a scrape-time figure could not be read. */
@@ -147,6 +147,10 @@ export class CurtMetrics {
       new Counter({
         name: 'curt_shed_requests_total', help: 'Fastify-routed requests answered 503 overloaded (shed redirects: curt_redirects_total{outcome="shed"}).', registers,
         collect() { this.reset(); this.inc(shedding.shedRequests); },
+      });
+      new Counter({
+        name: 'curt_event_loop_stalls_total', help: 'Sample windows over the shedding limit in which the process hardly ran (stopped, VM paused): not shed.', registers,
+        collect() { this.reset(); this.inc(shedding.stalledWindows); },
       });
     }
   }
