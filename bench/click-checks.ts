@@ -15,7 +15,7 @@ export function ingestChecks(g: BenchResults['ingest'], out: Check[], fail: Fail
   const rate = (x: number) => Math.round(x).toLocaleString('en-US');
   for (const run of g.runs) {
     out.push({
-      name: `Click ingest into PostgreSQL, ${inFlightLabel(run.loops)} (${SETTINGS.ingestPhase.batch.toLocaleString('en-US')}-click batches, ${run.seconds.toFixed(0)} s)`,
+      name: `Click ingest into PostgreSQL, ${inFlightLabel(run.loops)}${run.denseHour ? ', late in a busy hour' : ''} (${SETTINGS.ingestPhase.batch.toLocaleString('en-US')}-click batches, ${run.seconds.toFixed(0)} s)`,
       value: `${rate(run.clicksPerSec)} clicks/s (batch p50 ${run.batchP50Ms.toFixed(0)} ms, p99 ${run.batchP99Ms.toFixed(0)} ms)${run.ranOut ? '; ran out of generated clicks' : ''}`,
       budget, pass: run.clicksPerSec >= BUDGETS.ingestClicksPerSec,
     });

@@ -118,7 +118,7 @@ const PHASE_TIME_LIMITS: Record<Phase, number> = {
   balanced: 15 * 60_000,
   postgres: 60_000,
   links: 4 * 60_000,
-  ingest: 4 * 60_000,
+  ingest: 5 * 60_000,
   // Seeding 10 M clicks took ~15 min on the 2-CPU benchmark VM (BENCHMARKS.md, Session 3): 40 min leaves room for a busier machine.
   analytics: 5 * 60_000 + Math.ceil(SETTINGS.analyticsPhase.clicks / 10_000_000 * 40 * 60_000),
   jobs: 5 * 60_000,

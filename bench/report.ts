@@ -71,7 +71,7 @@ export function renderReport(r: BenchResults): string {
     out.push('');
     out.push(`Click ingest into PostgreSQL ${r.ingest.version ?? '?'}${r.ingest.settings ? ` (${r.ingest.settings})` : ''} through ClickIngest (salt, enricher, SqlClickStore), clicks generated beforehand and held as click-stream entries (JSON, 50 clicks each), decoded in the timed loop; warm-up not counted:`);
     out.push('');
-    const runs = [...(r.ingest.warmup ? [{ ...r.ingest.warmup, label: 'warm-up' }] : []), ...r.ingest.runs.map((x) => ({ ...x, label: inFlightLabel(x.loops) }))];
+    const runs = [...(r.ingest.warmup ? [{ ...r.ingest.warmup, label: 'warm-up' }] : []), ...r.ingest.runs.map((x) => ({ ...x, label: `${inFlightLabel(x.loops)}${x.denseHour ? ', late in a busy hour' : ''}` }))];
     out.push(table(['Run', 'Clicks', 'Seconds', 'Clicks/s', 'Batches', 'Batch p50 ms', 'Batch p99 ms', 'Batch max ms'],
       runs.map((x) => [x.label, int(x.clicks), fixed(x.seconds), int(x.clicksPerSec), int(x.batches), fixed(x.batchP50Ms, 0), fixed(x.batchP99Ms, 0), fixed(x.batchMaxMs, 0)]),
       (col) => col >= 1));

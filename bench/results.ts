@@ -92,6 +92,8 @@ export interface IngestRun {
    * prepared while one is written, as ClickBuffer and the stream consumer do.
    */
   loops: number;
+  /** Run late in a busy hour: every link's hourly total rows dense before it (bench/dense-hour.ts). */
+  denseHour?: boolean;
   clicks: number;
   seconds: number;
   clicksPerSec: number;

@@ -30,9 +30,7 @@ import { newId, sha256 } from '../../src/core/ids.js';
 import type { Utm } from '../../src/core/links/link.js';
 import { generateSlug } from '../../src/core/links/slug.js';
 import { createScratchDatabase } from '../postgres.js';
-import { randomBytes } from 'node:crypto';
-import { VisitorSketch } from '../../src/core/analytics/hll.js';
-import { HOUR_MS } from '../../src/core/time-units.js';
+import { denseHourlyLinkRows } from '../dense-hour.js';
 import { streamEntries, streamPieces, type StreamBatch } from '../ingest-bench.js';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { writeFileSync } from 'node:fs';
@@ -76,17 +74,8 @@ try {
     utm: (input.utm ?? {}) as Utm, archived: false, clicks: 0, createdBy: userId, createdAt: now, updatedAt: now,
   }));
   for (let i = 0; i < links.length; i += 1000) await new SqlLinkRepository(handle.db).insertMany(links.slice(i, i + 1000));
-  if (process.env.DENSE) {
-    // Late in a busy hour: every link's hourly total rows (this hour and the one before, bots and
-    // humans) already hold a dense sketch, as after ~1,365 visitors each.
-    const sketch = VisitorSketch.empty();
-    for (let v = 0; v < 5_000; v++) sketch.add(randomBytes(16).toString('hex'));
-    const hour = now.getTime() - (now.getTime() % HOUR_MS);
-    await sql`insert into click_rollups_hourly (workspace_id, link_id, dimension, bucket, bot, value, clicks, visitors)
-      select ${workspaceId}, l, '', b, bo, '', 5000, ${Buffer.from(sketch.toBytes())}::bytea
-      from unnest(${links.map((l) => l.id)}::text[]) as l, unnest(${[new Date(hour - HOUR_MS), new Date(hour)]}::timestamptz[]) as b,
-        (values (false), (true)) as v(bo)`.execute(handle.db);
-  }
+  // Late in a busy hour: every link's hourly total rows already dense (bench/dense-hour.ts).
+  if (process.env.DENSE) await denseHourlyLinkRows(handle.db, links, now.getTime());
 
   const store = new SqlClickStore(handle.db);
   const spans: [kind: 'prepare' | 'write', from: number, to: number][] = [];
