@@ -10,7 +10,8 @@
 // Env: SEQ (default "2"), S seconds per run (default 20), LINKS links clicked (default 10,000), DENSE=1 every
 // link's hourly total rows dense before the runs (late in a busy hour), PROFILE a file for a CPU profile of the
 // main thread during the last run (.cpuprofile, for Chrome's DevTools), PRESQL statements run after the
-// migrations (e.g. "alter table … set (…)" to try a storage setting), BENCH_PG_URL.
+// migrations (e.g. "alter table … set (…)" to try a storage setting), KEEP=1 the database left in
+// place (for pg_waldump over the run's WAL), BENCH_PG_URL.
 import { readFileSync, readdirSync } from 'node:fs';
 import { sql } from 'kysely';
 import { DefaultClickEnricher } from '../../src/adapters/clicks/click-enricher.js';
@@ -139,5 +140,7 @@ try {
   console.log(`per-link hourly rows: ${rows.rows}, with a dense sketch: ${rows.dense}`);
 } finally {
   await handle.close();
-  await scratch.drop();
+  // KEEP=1 leaves the database (and so its WAL, which DROP DATABASE's checkpoint would recycle) for pg_waldump.
+  if (process.env.KEEP) console.log(`kept database ${scratch.name}`);
+  else await scratch.drop();
 }
