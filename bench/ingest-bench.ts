@@ -4,8 +4,9 @@
 // the click stream carries them (JSON entries of STREAM_ENTRY_CLICKS clicks, as a serving process
 // XADDs each event-loop turn's clicks) and decoded entry by entry as ingest reads them, as the
 // stream consumer hands them over: so decoding, enrichment and storage are timed, and the
-// ingest process's heap holds what a worker's would, not a million click objects for its collector to mark again and
-// again (session 12: with 1.5 M of them held as objects, V8's GC threads took 7-16 µs per click).
+// ingest process's heap holds what a worker's would, not a million click objects for its
+// collector to mark again and again (session 12: with 1.5 M of them held as objects, V8's GC
+// threads took 7-16 µs per click). A last run starts late in a busy hour (bench/dense-hour.ts).
 import { sql } from 'kysely';
 import { DefaultClickEnricher } from '../src/adapters/clicks/click-enricher.js';
 import { CountryAddresses } from '../src/adapters/clicks/synthetic/country-addresses.js';
@@ -53,25 +54,22 @@ export async function benchIngest(ctx: { adminUrl: string; log(line: string): vo
     ctx.log(`  warm-up: ${s.warmupS} s of ingest (${s.batch.toLocaleString('en-US')}-click batches, ${s.links.toLocaleString('en-US')} links)`);
     result.warmup = await run(ingest, generate(200_000), 1, s.warmupS);
     ctx.log(`  warm-up: ${Math.round(result.warmup.clicksPerSec).toLocaleString('en-US')} clicks/s`);
-    for (const loops of s.loops) {
+    const warmupRate = result.warmup.clicksPerSec;
+    const measure = async (loops: number, denseHour: boolean) => {
       if (aborted()) throw new Error(aborted()!);
-      const planned = Math.min(s.maxPregenerated, Math.ceil(result.warmup.clicksPerSec * loops * s.durationS * 1.5 / s.batch) * s.batch);
+      const label = `${inFlightLabel(loops)}${denseHour ? ', late in a busy hour' : ''}`;
+      const planned = Math.min(s.maxPregenerated, Math.ceil(warmupRate * loops * s.durationS * 1.5 / s.batch) * s.batch);
       const batches = generate(planned);
-      ctx.log(`  ${inFlightLabel(loops)}: ${s.durationS} s, ${planned.toLocaleString('en-US')} clicks generated beforehand (as stream entries)`);
-      const measured = await run(ingest, batches, loops, s.durationS);
+      ctx.log(`  ${label}: ${s.durationS} s, ${planned.toLocaleString('en-US')} clicks generated beforehand (as stream entries)`);
+      const measured = { ...(await run(ingest, batches, loops, s.durationS)), ...(denseHour ? { denseHour } : {}) };
       result.runs.push(measured);
-      ctx.log(`  ${inFlightLabel(loops)}: ${Math.round(measured.clicksPerSec).toLocaleString('en-US')} clicks/s, batch p50 ${measured.batchP50Ms.toFixed(0)} ms, p99 ${measured.batchP99Ms.toFixed(0)} ms`);
-    }
-
+      ctx.log(`  ${label}: ${Math.round(measured.clicksPerSec).toLocaleString('en-US')} clicks/s, batch p50 ${measured.batchP50Ms.toFixed(0)} ms, p99 ${measured.batchP99Ms.toFixed(0)} ms`);
+    };
+    for (const loops of s.loops) await measure(loops, false);
     // Late in a busy hour, as sustained ingest is for most of each hour (bench/dense-hour.ts).
-    if (aborted()) throw new Error(aborted()!);
     const rows = await denseHourlyLinkRows(handle.db, links, Date.now());
-    const planned = Math.min(s.maxPregenerated, Math.ceil(result.warmup.clicksPerSec * 2 * s.durationS * 1.5 / s.batch) * s.batch);
-    const batches = generate(planned);
-    ctx.log(`  ${inFlightLabel(2)}, late in a busy hour (${rows.toLocaleString('en-US')} per-link hourly rows dense): ${s.durationS} s`);
-    const dense = { ...(await run(ingest, batches, 2, s.durationS)), denseHour: true };
-    result.runs.push(dense);
-    ctx.log(`  ${inFlightLabel(2)}, late in a busy hour: ${Math.round(dense.clicksPerSec).toLocaleString('en-US')} clicks/s, batch p50 ${dense.batchP50Ms.toFixed(0)} ms, p99 ${dense.batchP99Ms.toFixed(0)} ms`);
+    ctx.log(`  late in a busy hour: ${rows.toLocaleString('en-US')} per-link hourly rows made dense`);
+    await measure(2, true);
 
     const sent = [result.warmup, ...result.runs].reduce((sum, r) => sum + r.clicks, 0);
     const counts = (await sql<{ raw: number; links: number; rollups: number }>`select (select count(*) from clicks) as raw,

@@ -104,7 +104,7 @@ export interface Curt extends CoreServices {
 export { openDatabase } from './database-wiring.js';
 
 /** Services without HTTP: what the CLI's commands use. */
-const NO_LISTENERS = { invalidate: () => {}, linksRemoved: () => {}, domainSaved: () => {}, domainRemoved: () => {} };
+export const NO_LISTENERS = { invalidate: () => {}, linksRemoved: () => {}, domainSaved: () => {}, domainRemoved: () => {} };
 
 export function buildServices(config: Config, handle: DatabaseHandle, listeners: RedirectInvalidation & DomainListener & Pick<WorkspaceRemovalListener, 'linksRemoved'> = NO_LISTENERS,
   jobs: JobQueue = new SqlJobQueue(handle.db), onError?: (error: unknown, what: string) => void): CoreServices {

@@ -50,6 +50,11 @@ interface ReferrerInfo {
   host: string;
 }
 
+/** One-shot hashing (Node >= 20.12) skips building a Hash object; older 20.x releases build one. */
+const sha256Hex: (data: string) => string = typeof crypto.hash === 'function'
+  ? (data) => crypto.hash('sha256', data, 'hex')
+  : (data) => crypto.createHash('sha256').update(data).digest('hex');
+
 /** The part of geoip-country (CommonJS, untyped) used here. */
 interface GeoIpCountry {
   /** An address as text, or an IPv4 address as its 32-bit number (no parsing in the library). */
@@ -57,10 +62,6 @@ interface GeoIpCountry {
 }
 let geoip: GeoIpCountry | undefined;
 
-/** One-shot hashing (Node >= 20.12) skips building a Hash object; older 20.x releases build one. */
-const sha256Hex: (data: string) => string = typeof crypto.hash === 'function'
-  ? (data) => crypto.hash('sha256', data, 'hex')
-  : (data) => crypto.createHash('sha256').update(data).digest('hex');
 /**
  * geoip-country reads its whole database (~18 MB RSS) when first required, so it is
  * loaded on the first lookup only: API-only processes never enrich clicks.

@@ -9,8 +9,6 @@ import { DAY_MS } from '../../core/time-units.js';
 /** Clicks per ingest batch on the ingest path (the click buffer's default), and per bulk-load write. */
 const BULK_BATCH = 20_000;
 const LINKS_PER_CALL = 1000;
-/** Link creation here only needs to learn which links were created (announced to running instances afterwards). */
-const NO_LINK_LISTENERS = { linksRemoved: () => {}, domainSaved: () => {}, domainRemoved: () => {} };
 
 interface Options { workspace: string; clicks: number; days: number; links?: number; visitors?: number; seed?: string; via: 'bulk' | 'ingest'; json: boolean }
 
@@ -39,7 +37,7 @@ export function seedClicksCommand(config: () => Config): Command {
       const { seedFrom } = await import('../../adapters/clicks/synthetic/random.js');
       const { SeedTargets } = await import('../../adapters/db/seed-links.sql.js');
       const { buildClickSeeder } = await import('../../composition/click-seeding.js');
-      const { buildServices } = await loadServices();
+      const { buildServices, NO_LISTENERS } = await loadServices();
       const handle = await openDatabase(config());
       try {
         const seed = opts.seed === undefined ? randomInt(2 ** 31) : seedFrom(opts.seed);
@@ -49,8 +47,9 @@ export function seedClicksCommand(config: () => Config): Command {
         if (opts.links !== undefined) {
           const actor: Actor = { kind: 'session', userId: owner, apiKeyId: null, workspaceId: opts.workspace, scopes: new Set(['links:write']) };
           const inputs = syntheticLinkInputs(opts.links, seed);
+          // The links created, to announce to running instances once they are all stored.
           const created: { domain: string; slug: string }[] = [];
-          const links = buildServices(config(), handle, { ...NO_LINK_LISTENERS, invalidate: (domain, slug) => { created.push({ domain, slug }); } }).links;
+          const links = buildServices(config(), handle, { ...NO_LISTENERS, invalidate: (domain, slug) => { created.push({ domain, slug }); } }).links;
           for (let i = 0; i < inputs.length; i += LINKS_PER_CALL) {
             const failed = (await links.createMany(actor, inputs.slice(i, i + LINKS_PER_CALL))).find((r) => 'error' in r);
             if (failed && 'error' in failed) throw failed.error;
